@@ -1,0 +1,3 @@
+"""federator: federates public algorithm registers into one linked-data graph."""
+
+__version__ = "0.1.0"

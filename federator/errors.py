@@ -1,0 +1,60 @@
+"""Errors that carry a recovery class, so each stage knows what to do with them.
+
+Modelled on dlt's terminal/transient split and Scrapy's ``DropItem``: the class of an error
+decides whether we retry, skip one record, fail one source, or refuse to start.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Recovery(StrEnum):
+    RETRY = "retry"  # transient: try again with back-off
+    SKIP_RECORD = "skip-record"  # one record is unusable: report it, go on with the others
+    FAIL_SOURCE = "fail-source"  # the source is unusable this run: keep its last good graph
+    CONFIG = "config"  # refuse to start
+
+
+class FederatorError(Exception):
+    recovery: Recovery = Recovery.FAIL_SOURCE
+    code: str = "error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class TransientError(FederatorError):
+    recovery = Recovery.RETRY
+    code = "transient"
+
+
+class SourceError(FederatorError):
+    """The whole source failed this run (unreachable, not the expected format, ...)."""
+
+    recovery = Recovery.FAIL_SOURCE
+    code = "source"
+
+
+class RecordError(FederatorError):
+    """One record is unusable; the others go on."""
+
+    recovery = Recovery.SKIP_RECORD
+    code = "record"
+
+
+class ConfigError(FederatorError):
+    """The configuration is wrong; nothing runs. Names the file, line and key."""
+
+    recovery = Recovery.CONFIG
+    code = "config"
+
+    def __init__(self, message: str, *, file: str = "", line: int | None = None, key: str = ""):
+        where = file + (f":{line}" if line else "")
+        text = f"{where}: " if where else ""
+        text += f"{key}: " if key else ""
+        super().__init__(text + message)
+        self.file, self.line, self.key = file, line, key

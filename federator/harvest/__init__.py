@@ -1,0 +1,228 @@
+"""Harvest stage: fetch a source's documents, keep them raw, read them into records.
+
+Entry point: ``harvest(source, client, raw, validators)``. Errors: ``SourceError`` (the
+source fails this run, its last good graph stays).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import rdflib
+
+from federator.config import SourceConfig
+from federator.errors import SourceError
+from federator.harvest import readers
+from federator.harvest.http import HttpClient, Response
+from federator.harvest.rawstore import RawStore
+
+API_PAGE_SIZE = 100
+API_LANGUAGE = "NLD"
+ACCEPT = {
+    "algoritmeregister-api": "application/json",
+    "algoritmeregister-json": "application/json",
+    "algoritmeregister-csv": "text/csv, text/plain;q=0.5",
+    "rdf": "text/turtle, application/n-triples, application/ld+json, application/rdf+xml;q=0.9",
+}
+
+
+@dataclass
+class Payload:
+    """One stored document: what was asked, what came back, where its bytes are."""
+
+    url: str
+    status: int
+    sha256: str | None
+    content_type: str = ""
+    size: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+    page: int | None = None
+    fetched_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Harvested:
+    source_id: str
+    payloads: list[Payload]
+    records: list[dict[str, Any]] = field(default_factory=list)
+    graph: rdflib.Graph | None = None
+    statuses: Counter[str] = field(default_factory=Counter)
+    duplicates_dropped: int = 0
+
+    @property
+    def not_modified(self) -> bool:
+        return bool(self.payloads) and all(p.status == 304 for p in self.payloads)
+
+
+def harvest(
+    source: SourceConfig,
+    client: HttpClient,
+    raw: RawStore,
+    validators: dict[str, dict[str, str]] | None = None,
+) -> Harvested:
+    """Fetch every document of ``source``; conditional when ``validators`` has its URL."""
+    client.statuses.clear()
+    if source.format == "algoritmeregister-api" and source.is_remote:
+        result = _harvest_api(source, client, raw)
+    else:
+        result = _harvest_document(source, client, raw, (validators or {}).get(source.url))
+    result.statuses = Counter(client.statuses)
+    return result
+
+
+def replay(source: SourceConfig, payloads: list[Payload], raw: RawStore) -> Harvested:
+    """Read stored payloads again (for ``remap`` and replays), without fetching."""
+    result = Harvested(source.id, payloads)
+    if source.format == "algoritmeregister-api" and source.is_remote:
+        seen: set[str] = set()
+        for p in sorted(payloads, key=lambda p: p.page or 0):
+            assert p.sha256
+            page = readers.read_json(_where(source, p.url), raw.get(p.sha256), p.content_type)
+            result.duplicates_dropped += _add_api_page(source, page, result.records, seen)
+        return result
+    p = payloads[0]
+    assert p.sha256
+    _read_into(source, result, raw.get(p.sha256), p.content_type, p.url)
+    return result
+
+
+def _where(source: SourceConfig, url: str) -> str:
+    return f"source {source.id!r} ({url})"
+
+
+def _harvest_document(
+    source: SourceConfig, client: HttpClient, raw: RawStore, validators: dict[str, str] | None
+) -> Harvested:
+    url = source.url
+    if source.is_remote:
+        headers = {}
+        if validators:
+            if validators.get("etag"):
+                headers["If-None-Match"] = validators["etag"]
+            if validators.get("last_modified"):
+                headers["If-Modified-Since"] = validators["last_modified"]
+        try:
+            resp = client.request("GET", url, headers=headers, accept=ACCEPT[source.format])
+        except SourceError as exc:
+            raise SourceError(f"source {source.id!r}: {exc.message}", code=exc.code) from exc
+        if resp.not_modified:
+            return Harvested(
+                source.id, [Payload(url=url, status=304, sha256=None, **validators_of(resp))]
+            )
+    else:
+        resp = _read_file(source, client.max_bytes)
+    digest = raw.put(resp.body)
+    payload = Payload(
+        url=url,
+        status=resp.status,
+        sha256=digest,
+        content_type=resp.content_type,
+        size=len(resp.body),
+        **validators_of(resp),
+    )
+    result = Harvested(source.id, [payload])
+    _read_into(source, result, resp.body, resp.content_type, url)
+    return result
+
+
+def validators_of(resp: Response) -> dict[str, Any]:
+    return {"etag": resp.headers.get("ETag"), "last_modified": resp.headers.get("Last-Modified")}
+
+
+def _read_file(source: SourceConfig, cap: int) -> Response:
+    path = Path(source.url)
+    try:
+        size = path.stat().st_size
+        if size > cap:
+            raise SourceError(
+                f"source {source.id!r}: {path} is larger than the cap of {cap:,} bytes",
+                code="too_large",
+            )
+        body = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(
+            f"source {source.id!r}: cannot read {path}: {exc.strerror}", code="unreadable"
+        ) from exc
+    return Response(url=str(path), status=200, body=body, content_type="", headers={})
+
+
+def _read_into(source: SourceConfig, result: Harvested, body: bytes, ctype: str, url: str) -> None:
+    where = _where(source, url)
+    if source.format == "algoritmeregister-csv":
+        result.records = readers.read_csv(where, body, ctype)
+    elif source.format == "rdf":
+        result.graph = readers.read_rdf(where, body, ctype, url)
+    else:
+        result.records = readers.records_from_json(where, readers.read_json(where, body, ctype))
+
+
+def _harvest_api(source: SourceConfig, client: HttpClient, raw: RawStore) -> Harvested:
+    """POST-page the register API until ``total_count``; pages shift, so de-duplicate by lars."""
+    endpoint = source.url.rstrip("/") + f"/algoritme/{API_LANGUAGE}"
+    result = Harvested(source.id, [])
+    seen: set[str] = set()
+    total: int | None = None
+    page = 1
+    while True:
+        try:
+            resp = client.request(
+                "POST",
+                endpoint,
+                json={"page": page, "limit": API_PAGE_SIZE},
+                accept="application/json",
+            )
+        except SourceError as exc:
+            raise SourceError(
+                f"source {source.id!r}: page {page}: {exc.message}", code=exc.code
+            ) from exc
+        where = _where(source, f"{endpoint} page {page}")
+        body = readers.read_json(where, resp.body, resp.content_type)
+        digest = raw.put(resp.body)
+        result.payloads.append(
+            Payload(endpoint, resp.status, digest, resp.content_type, len(resp.body), page=page)
+        )
+        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+            raise SourceError(
+                f"{where}: expected an object with 'results' and 'total_count'",
+                code="unexpected_shape",
+            )
+        count = body.get("total_count")
+        if not isinstance(count, int):
+            raise SourceError(f"{where}: 'total_count' is missing", code="unexpected_shape")
+        total = count
+        result.duplicates_dropped += _add_api_page(source, body, result.records, seen)
+        last_page = max(1, math.ceil(total / API_PAGE_SIZE))
+        # Records published during the crawl push others onto later pages: read one page past
+        # the nominal end when we are still short.
+        if len(seen) >= total or not body["results"] or page >= last_page + 2:
+            break
+        page += 1
+    return result
+
+
+def _add_api_page(
+    source: SourceConfig, body: Any, out: list[dict[str, Any]], seen: set[str]
+) -> int:
+    dropped = 0
+    for record in body.get("results", []):
+        if not isinstance(record, dict):
+            raise SourceError(
+                f"source {source.id!r}: a result is not an object", code="unexpected_shape"
+            )
+        key = str(record.get("lars") or "")
+        if key and key in seen:
+            dropped += 1
+            continue
+        if key:
+            seen.add(key)
+        out.append(record)
+    return dropped

@@ -1,0 +1,326 @@
+"""Apply a ``Mapping`` to raw records, producing per-field triples about a source description."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import rdflib
+from rdflib import RDF, XSD, Literal, URIRef
+from rdflib.term import Node
+
+from federator import orgs
+from federator.config import SourceConfig
+from federator.harvest import Harvested
+from federator.map import transforms
+from federator.map.spec import FieldSpec, Mapping
+from federator.vocab import VCARD, Minter
+
+Triple = tuple[Node, Node, Node]
+
+
+@dataclass
+class MappedRecord:
+    """One registration of one source, mapped. ``fields`` holds the triples per field."""
+
+    source: str
+    native_id: str
+    subject: str  # the source-scoped description IRI
+    identity: dict[str, str | None]  # lars, source_id, url, website, modified, ...
+    organisation: str  # organisation IRI
+    organisation_name: str
+    values: dict[str, Any]  # transformed values per field, for resolution and reports
+    fields: dict[str, list[Triple]] = field(default_factory=dict)
+    warnings: list[tuple[str, str, str]] = field(default_factory=list)  # (field, code, value)
+    lang: str = "nl"
+    position: int = 0  # order in the source document
+    digest: str = ""  # hash of the normalised source record
+
+    def title(self) -> str:
+        return str(self.values.get("name") or "")
+
+    def triples(self) -> list[Triple]:
+        seen: set[Triple] = set()
+        out: list[Triple] = []
+        for ts in self.fields.values():
+            for t in ts:
+                if t not in seen:
+                    seen.add(t)
+                    out.append(t)
+        return out
+
+
+@dataclass
+class MapResult:
+    records: list[MappedRecord]
+    duplicates: list[tuple[str, int]]  # (native id, position) dropped as repeats
+    organisation: str  # the source's own organisation IRI (catalogue publisher)
+    organisation_name: str
+
+
+def source_organisation(source: SourceConfig, minter: Minter) -> tuple[str, str]:
+    """The register's publisher: configured IRI/code/name, else minted from the title."""
+    if source.organisation:
+        iri = orgs.resolve(source.organisation)
+        if iri:
+            hit = orgs.lookup(source.organisation)
+            return iri, hit[1] if hit else source.organisation
+        return minter.organisation(orgs.normalise_name(source.organisation)), source.organisation
+    return minter.organisation(orgs.normalise_name(source.title)), source.title
+
+
+def map_records(
+    source: SourceConfig, harvested: Harvested, mapping: Mapping, minter: Minter
+) -> MapResult:
+    """Map every raw record; the first of several records with one native id wins."""
+    raw = harvested.records
+    if harvested.graph is not None:
+        raw = records_from_graph(harvested.graph, mapping)
+    src_org, src_org_name = source_organisation(source, minter)
+    out: list[MappedRecord] = []
+    dupes: list[tuple[str, int]] = []
+    seen: dict[str, MappedRecord] = {}
+    for pos, record in enumerate(raw):
+        rec = _map_one(source, record, mapping, minter, src_org, src_org_name, pos)
+        first = seen.get(rec.native_id)
+        if first is None:
+            seen[rec.native_id] = rec
+            out.append(rec)
+        elif first.lang != rec.lang:
+            # The same registration in another language (the register's ENG copy): one
+            # record, with texts in both languages; the Dutch copy leads.
+            if rec.lang == "nl":
+                rec.position = first.position
+                out[out.index(first)] = seen[rec.native_id] = rec
+                first, rec = rec, first
+            _merge_language(first, rec)
+        else:
+            dupes.append((rec.native_id, pos))
+    return MapResult(out, dupes, src_org, src_org_name)
+
+
+def _merge_language(first: MappedRecord, other: MappedRecord) -> None:
+    """Add the language-tagged texts of ``other`` to ``first``."""
+    for name, triples in other.fields.items():
+        texts = [t for t in triples if isinstance(t[2], Literal) and t[2].language == other.lang]
+        if texts:
+            first.fields.setdefault(name, [])
+            first.fields[name] += [t for t in texts if t not in first.fields[name]]
+
+
+def records_from_graph(graph: rdflib.Graph, mapping: Mapping) -> list[dict[str, Any]]:
+    """Read records back from RDF: each subject of ``record_type`` -> standard field names."""
+    if mapping.record_type is None:
+        return []
+    multi = {f.name for f in mapping.fields if f.multi}
+    rows = []
+    for subject in sorted(set(graph.subjects(RDF.type, mapping.record_type)), key=str):
+        row: dict[str, Any] = {}
+        for name, prop in mapping.record_fields.items():
+            values = sorted(str(v) for v in graph.objects(subject, prop))
+            if values:
+                row[name] = values if name in multi else values[0]
+        row.setdefault("url", None)
+        row["_subject"] = str(subject)
+        rows.append(row)
+    return rows
+
+
+def _first(record: dict[str, Any], names: tuple[str, ...]) -> Any:
+    for n in names:
+        v = record.get(n)
+        if v not in (None, "", []):
+            return v
+    return None
+
+
+def _identity_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    s = str(value).strip()
+    return s or None
+
+
+def _map_one(
+    source: SourceConfig,
+    record: dict[str, Any],
+    mapping: Mapping,
+    minter: Minter,
+    src_org: str,
+    src_org_name: str,
+    pos: int,
+) -> MappedRecord:
+    if mapping.rename:
+        record = {mapping.rename.get(k, k): v for k, v in record.items()}
+    ident = {k: _identity_text(_first(record, names)) for k, names in mapping.identity.items()}
+    org_iri, org_name = _organisation(source, ident, src_org, src_org_name, minter)
+    native = ident.get("lars") or ident.get("source_id") or ident.get("url")
+    if not native:
+        native = (
+            "h-"
+            + hashlib.sha256(
+                f"{org_iri}|{orgs.normalise_name(str(record.get('name') or ''))}".encode()
+            ).hexdigest()[:16]
+        )
+    subject = minter.description(source.id, native)
+    lang_ctx = transforms.Context("lang")
+    lang = transforms.language(ident.get("lang"), lang_ctx) or "nl"
+    rec = MappedRecord(
+        source=source.id,
+        native_id=native,
+        subject=subject,
+        identity=ident,
+        organisation=org_iri,
+        organisation_name=org_name,
+        values={},
+        lang=lang,
+        position=pos,
+        digest=hashlib.sha256(repr(sorted(record.items(), key=str)).encode()).hexdigest(),
+    )
+    s = URIRef(subject)
+    for spec in mapping.fields:
+        raw = _first(record, spec.sources)
+        if raw is None:
+            continue
+        ctx = transforms.Context(spec.name)
+        if spec.each:
+            items = raw if isinstance(raw, list) else []
+            triples: list[Triple] = []
+            kept = []
+            for i, item in enumerate(it for it in items if isinstance(it, dict)):
+                row = {}
+                for sub in spec.each:
+                    value = _apply(sub, _first(item, sub.sources), ctx)
+                    if value is None:
+                        continue
+                    row[sub.name] = value
+                    triples += _emit(sub, s, value, lang, org_name, f"-{i + 1}")
+                if row:
+                    kept.append(row)
+            if triples:
+                rec.fields[spec.name] = triples
+                rec.values[spec.name] = kept
+        else:
+            value = _apply(spec, raw, ctx)
+            if value is not None:
+                rec.values[spec.name] = value
+                rec.fields[spec.name] = _emit(spec, s, value, lang, org_name, "")
+        rec.warnings += ctx.warnings
+    return rec
+
+
+def _organisation(
+    source: SourceConfig,
+    ident: dict[str, str | None],
+    src_org: str,
+    src_org_name: str,
+    minter: Minter,
+) -> tuple[str, str]:
+    """The record's organisation: its TOOI code, its name, else the register's publisher."""
+    code, name = ident.get("organisation_code"), ident.get("organisation")
+    if code and (iri := orgs.tooi_from_code(code)):
+        return iri, name or code
+    if name:
+        hit = orgs.lookup(name)
+        if hit:
+            return hit
+        if orgs.normalise_name(name) == orgs.normalise_name(src_org_name):
+            return src_org, src_org_name
+        if source.level != "national" and source.organisation:
+            # A decentral register describes its own organisation's algorithms.
+            return src_org, src_org_name
+        return minter.organisation(orgs.normalise_name(name)), name
+    if source.organisation:
+        return src_org, src_org_name
+    return "", ""  # nobody named: the validate stage rejects the record
+
+
+def _apply(spec: FieldSpec, raw: Any, ctx: transforms.Context) -> Any:
+    value = raw
+    for name in spec.transforms:
+        if value is None:
+            return None
+        if isinstance(value, list) and name != "split" and spec.multi:
+            value = [v for v in (transforms.REGISTRY[name](x, ctx) for x in value) if v is not None]
+            value = value or None
+        else:
+            value = transforms.REGISTRY[name](value, ctx)
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _emit(
+    spec: FieldSpec, s: URIRef, value: Any, lang: str, org_name: str, suffix: str
+) -> list[Triple]:
+    out: list[Triple] = []
+    subject: URIRef = s
+    if spec.node:
+        subject = URIRef(f"{s}#{spec.node.id}{suffix}")
+        out.append((s, spec.node.via, subject))
+        if spec.node.type is not None:
+            out.append((subject, RDF.type, spec.node.type))
+        if spec.node.name_property is not None and org_name:
+            out.append((subject, spec.node.name_property, Literal(org_name)))
+    for v in value if isinstance(value, list) else [value]:
+        term, prop = _term(spec, v, lang)
+        if term is None:
+            continue
+        if prop is None:
+            prop = spec.property
+        elif spec.fallback is not None and prop == spec.fallback:
+            subject_ = s  # text that could not be typed is kept on the description itself
+            out.append((subject_, prop, term))
+            continue
+        assert prop is not None
+        out.append((subject, prop, term))
+    return out
+
+
+def _term(spec: FieldSpec, v: Any, lang: str) -> tuple[Node | None, URIRef | None]:
+    if isinstance(v, dict) and "text" in v:
+        literal = Literal(v["text"], lang=lang)
+        return (literal, spec.fallback) if spec.fallback is not None else (literal, None)
+    kind = spec.value
+    if kind == "text":
+        return Literal(str(v), lang=lang), None
+    if kind == "string":
+        return Literal(str(v)), None
+    if kind == "concept":
+        return URIRef(str(v)), None
+    if kind == "iri":
+        return URIRef(v["iri"] if isinstance(v, dict) else str(v)), None
+    if kind == "boolean":
+        return Literal(bool(v)), None
+    if kind == "date":
+        ((dtype, lexical),) = v.items()
+        return Literal(lexical, datatype=XSD[dtype]), None
+    if kind == "contact":
+        if "email" in v:
+            return URIRef(v["email"]), VCARD.hasEmail
+        return URIRef(v["iri"]), VCARD.hasURL
+    raise ValueError(kind)
+
+
+def record_body(rec: MappedRecord, warnings: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON-able form kept in state and used to publish: triples as N-Triples per field."""
+    from federator.publish.store import nt_lines  # the one N-Triples writer
+
+    return {
+        "source": rec.source,
+        "native_id": rec.native_id,
+        "subject": rec.subject,
+        "identity": rec.identity,
+        "organisation": rec.organisation,
+        "organisation_name": rec.organisation_name,
+        "values": rec.values,
+        "lang": rec.lang,
+        "position": rec.position,
+        "digest": rec.digest,
+        "nt": {name: nt_lines(triples) for name, triples in rec.fields.items()},
+        "warnings": [
+            {k: w[k] for k in ("field", "code", "value", "message_en", "message_nl")}
+            for w in warnings
+        ],
+    }

@@ -1,0 +1,303 @@
+"""Named transforms that mapping files may use: a closed library, no ``eval``.
+
+A transform takes a value (string, list, dict or None) and a ``Context`` and returns the
+new value; ``None`` means "no value". Problems become warnings on the context: a record is
+never dropped by a transform.  Add a transform here once, with a test and a doc line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from federator.vocab import PUBCAT, STATUS, THEME, slug
+
+Transform = Callable[[Any, "Context"], Any]
+REGISTRY: dict[str, Transform] = {}
+DOCS: dict[str, str] = {}
+
+
+@dataclass
+class Context:
+    field: str
+    warnings: list[tuple[str, str, str]] = dataclasses.field(
+        default_factory=list
+    )  # (field, code, value)
+
+    def warn(self, code: str, value: Any) -> None:
+        self.warnings.append((self.field, code, str(value)[:200]))
+
+
+def transform(name: str, doc: str) -> Callable[[Transform], Transform]:
+    def register(fn: Transform) -> Transform:
+        REGISTRY[name] = fn
+        DOCS[name] = doc
+        return fn
+
+    return register
+
+
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK = re.compile(r"</?(p|div|br|li|ul|ol|h[1-6])\b[^>]*>", re.I)
+
+
+@transform("text", "strip the register's allowed HTML, unescape entities, tidy whitespace")
+def text(value: Any, ctx: Context) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        value = "\n".join(str(v) for v in value if v not in (None, ""))
+    s = str(value)
+    if "<" in s:
+        s = _BLOCK.sub("\n", s)
+        s = _TAG.sub("", s)
+    s = html.unescape(s).replace("\r\n", "\n").replace("\xa0", " ")
+    lines = [" ".join(line.split()) for line in s.split("\n")]
+    s = "\n".join(line for line in lines if line).strip()
+    return s or None
+
+
+_STATUS = {
+    "in gebruik": "in-gebruik",
+    "in_gebruik": "in-gebruik",
+    "actief": "in-gebruik",
+    "active": "in-gebruik",
+    "in use": "in-gebruik",
+    "in productie": "in-gebruik",
+    "operationeel": "in-gebruik",
+    "in ontwikkeling": "in-ontwikkeling",
+    "in_ontwikkeling": "in-ontwikkeling",
+    "ontwikkeling": "in-ontwikkeling",
+    "in development": "in-ontwikkeling",
+    "pilot": "in-ontwikkeling",
+    "buiten gebruik": "buiten-gebruik",
+    "buiten_gebruik": "buiten-gebruik",
+    "niet actief": "buiten-gebruik",
+    "niet meer in gebruik": "buiten-gebruik",
+    "inactive": "buiten-gebruik",
+    "out of use": "buiten-gebruik",
+    "gestopt": "buiten-gebruik",
+    "beeindigd": "buiten-gebruik",
+    "beëindigd": "buiten-gebruik",
+}
+
+
+@transform("status", "status words of every standard version -> a concept of the status scheme")
+def status(value: Any, ctx: Context) -> Any:
+    s = text(value, ctx)
+    if s is None:
+        return None
+    key = " ".join(s.lower().replace("-", " ").split())
+    if key in _STATUS:
+        return str(STATUS[_STATUS[key]])
+    ctx.warn("unknown_status", s)
+    return {"text": s}
+
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("januari", "january", "jan"),
+            ("februari", "february", "feb"),
+            ("maart", "march", "mrt", "mar"),
+            ("april", "apr"),
+            ("mei", "may"),
+            ("juni", "june", "jun"),
+            ("juli", "july", "jul"),
+            ("augustus", "august", "aug"),
+            ("september", "sep", "sept"),
+            ("oktober", "october", "okt", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+
+
+def _valid(y: int, m: int, d: int | None = None) -> bool:
+    try:
+        date(y, m, d or 1)
+    except ValueError:
+        return False
+    return 1900 <= y <= 2200
+
+
+@transform("date", "yyyy-mm, ISO dates and times, dd-mm-yyyy, 'maart 2024' -> typed date")
+def parse_date(value: Any, ctx: Context) -> Any:
+    s = text(value, ctx)
+    if s is None:
+        return None
+    s = s.strip().lower()
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[t ][\d:.]+(?:z|[+-]\d{2}:?\d{2})?)?", s):
+        y, mo, d = map(int, m.groups())
+        if _valid(y, mo, d):
+            return {"date": f"{y:04d}-{mo:02d}-{d:02d}"}
+    elif m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
+        y, mo = map(int, m.groups())
+        if _valid(y, mo):
+            return {"gYearMonth": f"{y:04d}-{mo:02d}"}
+    elif m := re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", s):
+        d, mo, y = map(int, m.groups())
+        if _valid(y, mo, d):
+            return {"date": f"{y:04d}-{mo:02d}-{d:02d}"}
+    elif m := re.fullmatch(r"(\d{1,2})[-/.](\d{4})", s):
+        mo, y = map(int, m.groups())
+        if _valid(y, mo):
+            return {"gYearMonth": f"{y:04d}-{mo:02d}"}
+    elif m := re.fullmatch(r"([a-z]+)\.?\s+(\d{4})", s):
+        if m.group(1) in _MONTHS and _valid(int(m.group(2)), _MONTHS[m.group(1)]):
+            return {"gYearMonth": f"{int(m.group(2)):04d}-{_MONTHS[m.group(1)]:02d}"}
+    elif m := re.fullmatch(r"(\d{1,2})\s+([a-z]+)\s+(\d{4})", s):
+        d, mon, y = int(m.group(1)), m.group(2), int(m.group(3))
+        if mon in _MONTHS and _valid(y, _MONTHS[mon], d):
+            return {"date": f"{y:04d}-{_MONTHS[mon]:02d}-{d:02d}"}
+    elif re.fullmatch(r"\d{4}", s) and _valid(int(s), 1):
+        return {"gYear": s}
+    ctx.warn("unparsed_date", s)
+    return {"text": s}
+
+
+@transform("split", "a list, or a string split on ',', ';' or new lines -> list of strings")
+def split(value: Any, ctx: Context) -> list[Any] | None:
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else re.split(r"[;,\n]", str(value))
+    out = [i.strip() if isinstance(i, str) else i for i in items]
+    out = [i for i in out if i not in (None, "")]
+    return out or None
+
+
+THEMES = {
+    slug(t)
+    for t in (
+        "Organisatie en bedrijfsvoering",
+        "Cultuur en recreatie",
+        "Economie",
+        "Overheidsfinanciën",
+        "Wonen",
+        "Internationaal",
+        "Migratie en integratie",
+        "Natuur en milieu",
+        "Onderwijs en wetenschap",
+        "Openbare orde en veiligheid",
+        "Recht",
+        "Ruimte en infrastructuur",
+        "Sociale zekerheid",
+        "Verkeer",
+        "Werk",
+        "Zorg en gezondheid",
+    )
+}
+
+
+@transform("theme", "a theme of the standard -> a concept of the theme scheme; else text")
+def theme(value: Any, ctx: Context) -> Any:
+    s = text(value, ctx)
+    if s is None:
+        return None
+    if slug(s) in THEMES:
+        return str(THEME[slug(s)])
+    ctx.warn("unknown_theme", s)
+    return {"text": s}
+
+
+_PUBCAT = {
+    "hoog-risico ai-systeem": "hoog-risico-ai-systeem",
+    "hoog-risico ai-systemen": "hoog-risico-ai-systeem",
+    "impactvolle algoritmes": "impactvolle-algoritmes",
+    "impactvol algoritme": "impactvolle-algoritmes",
+    "overige algoritmes": "overige-algoritmes",
+    "overig algoritme": "overige-algoritmes",
+}
+
+
+@transform("publication_category", "publication category -> a concept of its scheme")
+def publication_category(value: Any, ctx: Context) -> Any:
+    s = text(value, ctx)
+    if s is None:
+        return None
+    key = s.lower().strip()
+    key = re.sub(r"^[abc]\s*[-:.)]\s*", "", key)
+    if key in _PUBCAT:
+        return str(PUBCAT[_PUBCAT[key]])
+    ctx.warn("unknown_publication_category", s)
+    return {"text": s}
+
+
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[a-z]{2,}$", re.I)
+_URL = re.compile(r"^https?://[^\s<>\"]+$", re.I)
+
+
+@transform("iri", "an http(s) link -> IRI; anything else is kept as text and flagged")
+def iri(value: Any, ctx: Context) -> Any:
+    s = text(value, ctx)
+    if s is None:
+        return None
+    if s.lower().startswith("www."):
+        s = "https://" + s
+    if _URL.match(s):
+        return {"iri": s}
+    ctx.warn("invalid_link", s)
+    return {"text": s}
+
+
+@transform("contact", "an e-mail address -> mailto: IRI, a link -> IRI, else text")
+def contact(value: Any, ctx: Context) -> Any:
+    s = text(value, ctx)
+    if s is None:
+        return None
+    s = s.strip()
+    if s.lower().startswith("mailto:"):
+        s = s[7:]
+    if _EMAIL.match(s):
+        return {"email": "mailto:" + s}
+    if _URL.match(s) or s.lower().startswith("www."):
+        return iri(s, ctx)
+    ctx.warn("invalid_contact", s)
+    return {"text": s}
+
+
+@transform("yes_no", "ja/nee, yes/no, true/false -> boolean; else text")
+def yes_no(value: Any, ctx: Context) -> Any:
+    if isinstance(value, bool):
+        return value
+    s = text(value, ctx)
+    if s is None:
+        return None
+    key = s.lower()
+    if key in ("ja", "yes", "true", "1", "uitgevoerd", "j"):
+        return True
+    if key in ("nee", "no", "false", "0", "n", "niet uitgevoerd"):
+        return False
+    return {"text": s}
+
+
+_LANG = {
+    "nld": "nl",
+    "nl": "nl",
+    "nederlands": "nl",
+    "dutch": "nl",
+    "eng": "en",
+    "en": "en",
+    "engels": "en",
+    "english": "en",
+    "fry": "fy",
+    "fy": "fy",
+    "fries": "fy",
+    "frisian": "fy",
+}
+
+
+@transform("language", "nld, NLD, Nederlands, Dutch, ... -> a BCP 47 tag (nl, en, fy)")
+def language(value: Any, ctx: Context) -> str | None:
+    s = text(value, ctx)
+    if s is None:
+        return None
+    return _LANG.get(s.lower())

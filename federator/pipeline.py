@@ -1,0 +1,276 @@
+"""One cycle: harvest -> map -> validate per source, then resolve and publish all, then commit.
+
+A failing source is reported and keeps its last good graph; the others go on. State (records,
+identities, validators, run log) is committed only after the store accepted the new graphs.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from federator import log
+from federator.config import Config, SourceConfig
+from federator.errors import FederatorError, SourceError
+from federator.harvest import Harvested, harvest
+from federator.harvest.http import HttpClient
+from federator.harvest.rawstore import RawStore
+from federator.map import spec
+from federator.map.mapper import map_records, record_body, source_organisation
+from federator.publish import Publisher
+from federator.state import SourceRun, State, new_run_id, now
+from federator.validate import issue, validate
+from federator.vocab import Minter
+
+
+@dataclass
+class Fresh:
+    """A source's newly harvested, mapped and validated records, not yet published."""
+
+    bodies: list[dict[str, Any]]
+    organisation: str
+    organisation_name: str
+    validators: dict[str, dict[str, str | None]] = field(default_factory=dict)
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    sources: dict[str, SourceRun]
+
+    @property
+    def failed(self) -> list[str]:
+        return [s for s, r in self.sources.items() if r.outcome != "synced"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+@contextmanager
+def timed(sr: SourceRun, stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        sr.durations[stage] = round(sr.durations.get(stage, 0) + time.perf_counter() - start, 4)
+
+
+class Federator:
+    """The pipeline over one configuration, its state, its store and its raw payloads."""
+
+    def __init__(self, config: Config, *, store: Any = None, state: State | None = None) -> None:
+        from federator.publish.store import Store
+
+        self.config = config
+        self.minter = Minter(config.base_iri)
+        self.state = state or State(config.data_dir)
+        self.store = store or Store(config.data_dir / "store")
+        self.raw = RawStore(config.data_dir)
+        self.http = HttpClient.from_settings(config.harvest)
+        self.log = log.get("federator.run")
+
+    # -- the per-source stages ----------------------------------------------------------
+    def mapping_for(self, source: SourceConfig) -> spec.Mapping:
+        return spec.load(source.mapping or spec.builtin_path(source.format))
+
+    def process(
+        self, source: SourceConfig, sr: SourceRun, harvested: Harvested, accept_withdrawals: bool
+    ) -> Fresh | None:
+        """Map and validate a harvest; None when the source answered 304 (nothing changed)."""
+        previous = self.state.records(source.id)
+        sr.stats["fetched_documents"] = sum(1 for p in harvested.payloads if p.status != 304)
+        if harvested.not_modified:
+            sr.stats.update(fetched=0, unchanged=len(previous))
+            return None
+        mapping = self.mapping_for(source)
+        with timed(sr, "map"):
+            mapped = map_records(source, harvested, mapping, self.minter)
+        with timed(sr, "validate"):
+            verdict = validate(mapped.records, mapping)
+            dupes = [
+                issue(None, "duplicate_id", mapping, "source_id", native_id=n)
+                for n, _ in mapped.duplicates
+            ]
+        sr.issues = verdict.issues + dupes
+        warnings_of: dict[str, list[dict[str, Any]]] = {}
+        for i in verdict.issues:
+            if i["severity"] == "warning":
+                warnings_of.setdefault(i["native_id"], []).append(i)
+        bodies = [record_body(r, warnings_of.get(r.native_id, [])) for r in verdict.accepted]
+        fetched = len(harvested.records) if harvested.graph is None else len(mapped.records)
+        seen = {b["native_id"] for b in bodies}
+        changed = sum(
+            1
+            for b in bodies
+            if b["native_id"] in previous and previous[b["native_id"]]["digest"] != b["digest"]
+        )
+        added = sum(1 for b in bodies if b["native_id"] not in previous)
+        removed = [n for n in previous if n not in seen]
+        sr.stats.update(
+            fetched=fetched,
+            accepted=len(bodies),
+            added=added,
+            changed=changed,
+            unchanged=len(bodies) - added - changed,
+            removed=len(removed),
+            rejected=len(verdict.rejected),
+            duplicates=len(mapped.duplicates),
+            warnings=sum(1 for i in verdict.issues if i["severity"] == "warning"),
+        )
+        self._guard(source, previous, bodies, removed, accept_withdrawals)
+        validators = {
+            p.url: {"etag": p.etag, "last_modified": p.last_modified}
+            for p in harvested.payloads
+            if p.etag or p.last_modified
+        }
+        return Fresh(bodies, mapped.organisation, mapped.organisation_name, validators)
+
+    def _guard(
+        self,
+        source: SourceConfig,
+        previous: dict[str, Any],
+        bodies: list[Any],
+        removed: list[str],
+        accept: bool,
+    ) -> None:
+        """Hold back a run that would withdraw too much: an outage is not a withdrawal."""
+        if accept or not previous:
+            return
+        share = float(self.config.guard.get("max_withdrawn_share", 0.10))
+        if not bodies:
+            raise SourceError(
+                f"source {source.id!r} answered with no records where it had {len(previous)}; "
+                "its last good graph stays. If the register really is empty, run "
+                f"'federator run --once --source {source.id} --accept-withdrawals'",
+                code="guard_empty",
+            )
+        if len(removed) / len(previous) > share:
+            raise SourceError(
+                f"source {source.id!r} would withdraw {len(removed)} of {len(previous)} records "
+                f"({len(removed) / len(previous):.0%}, more than the {share:.0%} allowed); its "
+                "last good graph stays. To apply it, run "
+                f"'federator run --once --source {source.id} --accept-withdrawals'",
+                code="guard_withdrawals",
+            )
+
+    def run_source(
+        self, source: SourceConfig, run_id: str, accept: bool
+    ) -> tuple[SourceRun, Fresh | None, bool]:
+        """Harvest, map and validate one source; never raises for the source's own faults."""
+        sr = SourceRun(run_id, source.id)
+        self.state.start_source_run(sr)
+        bound = self.log.bind(source=source.id, run=run_id)
+        bound.info("harvest.start", url=_safe_url(source.url))
+        fresh, ok = None, False
+        try:
+            with timed(sr, "harvest"):
+                harvested = harvest(source, self.http, self.raw, self.state.validators())
+            sr.statuses = dict(harvested.statuses)
+            sr.payloads = [p.to_dict() for p in harvested.payloads]
+            fresh = self.process(source, sr, harvested, accept)
+            ok = True
+        except FederatorError as exc:
+            sr.statuses = sr.statuses or dict(self.http.statuses)
+            sr.outcome, sr.error, sr.error_code = "failed", exc.message, exc.code
+            bound.error("source.failed", error=exc.message, code=exc.code)
+        except Exception as exc:  # a bug must not stop the other sources
+            sr.outcome, sr.error, sr.error_code = "failed", f"internal error: {exc!r}", "internal"
+            bound.error("source.crashed", error=repr(exc), trace=traceback.format_exc(limit=5))
+        return sr, fresh, ok
+
+    def remap(self, source_ids: Sequence[str] | None = None) -> RunReport:
+        """Re-map the stored raw payloads of each source (after a mapping changed): no fetching."""
+        from federator.harvest import Payload, replay
+
+        run_id = new_run_id()
+        self.state.start_run(run_id, "remap", os.getpid())
+        runs: dict[str, SourceRun] = {}
+        fresh: dict[str, Fresh] = {}
+        for source in self.config.sources:
+            if source_ids and source.id not in source_ids:
+                continue
+            sr = SourceRun(run_id, source.id)
+            runs[source.id] = sr
+            payloads = [Payload(**p) for p in self.state.last_payloads(source.id)]
+            try:
+                if not payloads:
+                    raise SourceError(
+                        f"source {source.id!r} has no stored payloads to re-map",
+                        code="nothing_stored",
+                    )
+                harvested = replay(source, payloads, self.raw)
+                sr.payloads = [p.to_dict() for p in payloads]
+                f = self.process(source, sr, harvested, accept_withdrawals=False)
+                if f is not None:
+                    fresh[source.id] = f
+                sr.outcome = "synced"
+            except FederatorError as exc:
+                sr.outcome, sr.error, sr.error_code = "failed", exc.message, exc.code
+        Publisher(self.config, self.minter, self.state, self.store).publish(run_id, runs, fresh)
+        return RunReport(run_id, runs)
+
+    # -- the whole cycle ----------------------------------------------------------------
+    def run_once(
+        self,
+        source_ids: Sequence[str] | None = None,
+        *,
+        accept_withdrawals: bool = False,
+        trigger: str = "manual",
+    ) -> RunReport:
+        run_id = new_run_id()
+        structlog.contextvars.bind_contextvars(run=run_id)
+        self.state.start_run(run_id, trigger, os.getpid())
+        selected = [s for s in self.config.sources if not source_ids or s.id in source_ids]
+        runs: dict[str, SourceRun] = {}
+        fresh: dict[str, Fresh] = {}
+        for source in selected:
+            sr, f, ok = self.run_source(source, run_id, accept_withdrawals)
+            runs[source.id] = sr
+            if f is not None:
+                fresh[source.id] = f
+            if ok:
+                sr.outcome = "synced"
+        publisher = Publisher(self.config, self.minter, self.state, self.store)
+        try:
+            publisher.publish(run_id, runs, fresh)
+        except Exception as exc:
+            for sr in runs.values():
+                if sr.outcome == "synced":
+                    sr.outcome, sr.error, sr.error_code = (
+                        "failed",
+                        f"publish failed: {exc}",
+                        "publish",
+                    )
+            self.log.error("publish.failed", error=repr(exc), trace=traceback.format_exc(limit=5))
+            with self.state.transaction() as db:
+                for sr in runs.values():
+                    sr.ended = now()
+                    self.state.write_source_run(db, sr)
+                self.state.end_run(db, run_id, "failed")
+            return RunReport(run_id, runs)
+        report = RunReport(run_id, runs)
+        for sr in runs.values():
+            self.log.info("source.done", source=sr.source, outcome=sr.outcome, **sr.stats)
+        keep = int(self.config.history.get("keep_runs", 200))
+        self.state.prune(keep)
+        structlog.contextvars.unbind_contextvars("run")
+        return report
+
+
+def _safe_url(url: str) -> str:
+    # URLs may carry credentials (user:pass@host); logs never do.
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+__all__ = ["Federator", "RunReport", "source_organisation"]

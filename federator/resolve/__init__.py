@@ -1,0 +1,81 @@
+"""Resolve stage: which records describe the same algorithm, and its stable canonical IRI.
+
+Entry point: ``resolve(bodies, settings, previous, canonicals)``: cluster the records
+(explicit evidence first, then similarity within one organisation, see ``cluster``), then
+assign tokens that survive re-runs (``identity``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from federator.resolve.candidates import Candidate, Clustering, RecordKey
+from federator.resolve.identity import Assignment, assign
+
+
+@dataclass
+class Resolution:
+    clustering: Clustering
+    assignment: Assignment
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, dict):
+        inner = next(iter(value.values()), None)
+        return str(inner) if inner else None
+    return None
+
+
+def candidate(body: dict[str, Any], level: str, priority: int) -> Candidate:
+    values, ident = body["values"], body["identity"]
+    return Candidate(
+        source=body["source"],
+        native_id=body["native_id"],
+        level=level,
+        priority=priority,
+        org=body["organisation"],
+        org_name=body["organisation_name"],
+        name=_text(values.get("name")) or "",
+        description=_text(values.get("description_short")) or _text(values.get("description")),
+        goal=_text(values.get("goal")),
+        lawful_basis=_text(values.get("lawful_basis")),
+        lars=ident.get("lars"),
+        source_id=ident.get("source_id"),
+        url=ident.get("url"),
+        website=ident.get("website"),
+        begin_date=_text(values.get("begin_date")),
+        modified=ident.get("modified"),
+        status=_text(values.get("status")),
+        provider=_text(values.get("provider")),
+    )
+
+
+def pins(settings: dict[str, Any], key: str) -> list[tuple[RecordKey, RecordKey]]:
+    out = []
+    for pair in settings.get(key) or []:
+        (a_src, a_id), (b_src, b_id) = pair
+        out.append(((str(a_src), str(a_id)), (str(b_src), str(b_id))))
+    return out
+
+
+def resolve(
+    candidates: Sequence[Candidate],
+    settings: dict[str, Any],
+    previous: dict[RecordKey, str],
+    canonicals: dict[str, dict[str, Any]],
+) -> Resolution:
+    from federator.resolve.cluster import cluster
+
+    clustering = cluster(
+        candidates,
+        same=pins(settings, "same"),
+        different=pins(settings, "different"),
+        threshold=settings.get("threshold"),
+    )
+    clustering.clusters.sort(key=lambda c: min(c.members))
+    assignment = assign([sorted(c.members) for c in clustering.clusters], previous, canonicals)
+    return Resolution(clustering, assignment)

@@ -1,0 +1,63 @@
+"""What the resolve stage sees of a record: the identity-bearing fields, already normalised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RecordKey = tuple[str, str]  # (source id, native id)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One harvested registration, as resolution needs it.
+
+    Text fields are plain text (HTML stripped), ``None`` when empty. ``org`` is the
+    organisation's IRI (a TOOI IRI, or one minted from the normalised name when no code is
+    known): the blocking key. Dates are ISO strings (``2024-03`` or ``2024-03-01``).
+    """
+
+    source: str
+    native_id: str
+    level: str  # national | provincial | municipal
+    priority: int
+    org: str
+    org_name: str
+    name: str
+    description: str | None = None
+    goal: str | None = None
+    lawful_basis: str | None = None
+    lars: str | None = None
+    source_id: str | None = None
+    url: str | None = None  # 'Link naar bronregistratie'
+    website: str | None = None  # 'Link naar publiekspagina'
+    begin_date: str | None = None
+    modified: str | None = None
+    status: str | None = None  # status concept IRI, or None
+    provider: str | None = None
+
+    @property
+    def key(self) -> RecordKey:
+        return (self.source, self.native_id)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why two records were (or were nearly) judged the same algorithm."""
+
+    a: RecordKey
+    b: RecordKey
+    kind: str  # e.g. 'lars', 'source_id', 'url', 'similarity', 'pinned'
+    score: float  # 1.0 for explicit evidence
+    detail: str = ""
+
+
+@dataclass
+class Cluster:
+    members: list[RecordKey]
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class Clustering:
+    clusters: list[Cluster]  # every candidate is in exactly one cluster (singletons too)
+    uncertain: list[Evidence] = field(default_factory=list)  # borderline pairs, for review

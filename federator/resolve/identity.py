@@ -1,0 +1,82 @@
+"""Stable canonical IRIs for clusters, kept in state so they survive re-runs and restarts.
+
+Rules: an IRI, once minted, stays with its algorithm. When clusters merge, the oldest IRI
+survives and the others are marked replaced (``dcterms:isReplacedBy``, HTTP 301). When a
+cluster splits, the larger part keeps the IRI and the rest gets a new one. Tokens are UUIDv5
+of the first member's key (so a rebuilt state mints the same IRIs), made unique when taken.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from federator.resolve.candidates import RecordKey
+from federator.state import now
+
+NAMESPACE = uuid.UUID("5b0e1c1e-6f1a-4c38-9a7e-2f3d8c1a9b40")
+
+
+@dataclass
+class Assignment:
+    token_of: dict[RecordKey, str]  # record -> canonical token
+    created: dict[str, str] = field(default_factory=dict)  # new token -> created time
+    replaced: dict[str, str] = field(default_factory=dict)  # old token -> surviving token
+    retired: list[str] = field(default_factory=list)  # tokens no record points at any more
+
+
+def mint(key: RecordKey, taken: set[str] | dict[str, object]) -> str:
+    base = uuid.uuid5(NAMESPACE, f"{key[0]}\x1f{key[1]}").hex[:20]
+    token, n = base, 1
+    while token in taken:
+        n += 1
+        token = uuid.uuid5(NAMESPACE, f"{key[0]}\x1f{key[1]}\x1f{n}").hex[:20]
+    return token
+
+
+def assign(
+    clusters: Sequence[Sequence[RecordKey]],
+    previous: dict[RecordKey, str],
+    canonicals: dict[str, dict[str, object]],
+) -> Assignment:
+    """Give every cluster a token, keeping earlier tokens wherever the rules allow."""
+    created_at = {tok: str(row.get("created") or "") for tok, row in canonicals.items()}
+    result = Assignment(token_of={})
+    # Which clusters claim each existing token, and with how many members.
+    claims: dict[str, list[tuple[int, int]]] = {}
+    for i, members in enumerate(clusters):
+        counts: dict[str, int] = {}
+        for key in members:
+            tok = previous.get(key)
+            if tok and not canonicals.get(tok, {}).get("replaced_by"):
+                counts[tok] = counts.get(tok, 0) + 1
+        for tok, n in counts.items():
+            claims.setdefault(tok, []).append((n, i))
+    # A token stays with the cluster holding most of its records (ties: the lower index,
+    # which is deterministic because clusters come sorted).
+    holder = {tok: max(cl, key=lambda c: (c[0], -c[1]))[1] for tok, cl in claims.items()}
+    taken: set[str] = set(canonicals)
+    now_ = now()
+    for i, members in enumerate(clusters):
+        mine = sorted(
+            (tok for tok, h in holder.items() if h == i),
+            key=lambda tok: (created_at.get(tok, ""), tok),
+        )
+        if mine:
+            token = mine[0]  # the oldest survives a merge
+            for other in mine[1:]:
+                result.replaced[other] = token
+        else:
+            token = mint(min(members), taken)
+            taken.add(token)
+            result.created[token] = now_
+        for key in members:
+            result.token_of[key] = token
+    live = set(result.token_of.values()) | set(result.replaced)
+    result.retired = sorted(
+        tok
+        for tok, row in canonicals.items()
+        if tok not in live and not row.get("replaced_by") and not row.get("retired_at")
+    )
+    return result

@@ -1,0 +1,286 @@
+"""Persistent state in SQLite under ``data_dir``: run history, accepted records, identities.
+
+State advances only after publishing succeeded (``commit_run``): a crash at any point leaves
+the previous state, and the next run redoes the work (publishing is idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, started TEXT NOT NULL, ended TEXT, outcome TEXT NOT NULL,
+    trigger TEXT NOT NULL DEFAULT 'manual', pid INTEGER
+);
+CREATE TABLE IF NOT EXISTS source_runs (
+    run_id TEXT NOT NULL, source TEXT NOT NULL, started TEXT NOT NULL, ended TEXT,
+    outcome TEXT NOT NULL, error TEXT, error_code TEXT,
+    stats TEXT NOT NULL DEFAULT '{}', statuses TEXT NOT NULL DEFAULT '{}',
+    durations TEXT NOT NULL DEFAULT '{}', payloads TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (run_id, source)
+);
+CREATE INDEX IF NOT EXISTS source_runs_by_source ON source_runs (source, started);
+CREATE TABLE IF NOT EXISTS issues (
+    run_id TEXT NOT NULL, source TEXT NOT NULL, native_id TEXT, title TEXT,
+    severity TEXT NOT NULL, field TEXT, code TEXT NOT NULL, value TEXT,
+    message_en TEXT NOT NULL, message_nl TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS issues_by_run ON issues (run_id, source);
+CREATE TABLE IF NOT EXISTS records (
+    source TEXT NOT NULL, native_id TEXT NOT NULL, digest TEXT NOT NULL,
+    first_seen TEXT NOT NULL, changed_at TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (source, native_id)
+);
+CREATE TABLE IF NOT EXISTS identities (
+    source TEXT NOT NULL, native_id TEXT NOT NULL, canonical TEXT NOT NULL,
+    assigned_at TEXT NOT NULL, PRIMARY KEY (source, native_id)
+);
+CREATE TABLE IF NOT EXISTS canonicals (
+    token TEXT PRIMARY KEY, created TEXT NOT NULL, replaced_by TEXT, replaced_at TEXT,
+    retired_at TEXT
+);
+CREATE TABLE IF NOT EXISTS validators (
+    url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT
+);
+CREATE TABLE IF NOT EXISTS graph_hashes (
+    graph TEXT PRIMARY KEY, digest TEXT NOT NULL
+);
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+@dataclass
+class SourceRun:
+    """What one source did in one run; written to ``source_runs`` and ``issues``."""
+
+    run_id: str
+    source: str
+    started: str = field(default_factory=now)
+    ended: str | None = None
+    outcome: str = "running"
+    error: str | None = None
+    error_code: str | None = None
+    stats: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    durations: dict[str, float] = field(default_factory=dict)
+    payloads: list[dict[str, Any]] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)
+
+
+class State:
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / "state.sqlite"
+        self.db = sqlite3.connect(
+            self.path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- runs ---------------------------------------------------------------------------
+    def start_run(self, run_id: str, trigger: str, pid: int) -> None:
+        self.db.execute(
+            "INSERT INTO runs (run_id, started, outcome, trigger, pid) "
+            "VALUES (?, ?, 'running', ?, ?)",
+            (run_id, now(), trigger, pid),
+        )
+
+    def start_source_run(self, sr: SourceRun) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO source_runs (run_id, source, started, outcome) "
+            "VALUES (?,?,?,?)",
+            (sr.run_id, sr.source, sr.started, sr.outcome),
+        )
+
+    def write_source_run(self, db: sqlite3.Connection, sr: SourceRun) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO source_runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                sr.run_id,
+                sr.source,
+                sr.started,
+                sr.ended or now(),
+                sr.outcome,
+                sr.error,
+                sr.error_code,
+                json.dumps(sr.stats),
+                json.dumps(sr.statuses),
+                json.dumps(sr.durations),
+                json.dumps(sr.payloads),
+            ),
+        )
+        db.execute("DELETE FROM issues WHERE run_id = ? AND source = ?", (sr.run_id, sr.source))
+        db.executemany(
+            "INSERT INTO issues VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    sr.run_id,
+                    sr.source,
+                    i.get("native_id"),
+                    i.get("title"),
+                    i["severity"],
+                    i.get("field"),
+                    i["code"],
+                    i.get("value"),
+                    i["message_en"],
+                    i["message_nl"],
+                )
+                for i in sr.issues
+            ],
+        )
+
+    def end_run(self, db: sqlite3.Connection, run_id: str, outcome: str) -> None:
+        db.execute(
+            "UPDATE runs SET ended = ?, outcome = ? WHERE run_id = ?", (now(), outcome, run_id)
+        )
+
+    def abandon_leftovers(self, reason: str = "the process stopped before the run ended") -> int:
+        """Mark runs still 'running' from a dead process as abandoned (called on start-up)."""
+        with self.transaction() as db:
+            rows = db.execute("SELECT run_id FROM runs WHERE outcome = 'running'").fetchall()
+            for row in rows:
+                db.execute(
+                    "UPDATE source_runs SET outcome = 'abandoned', ended = ?, error = ?, "
+                    "error_code = 'abandoned' WHERE run_id = ? AND outcome = 'running'",
+                    (now(), reason, row["run_id"]),
+                )
+                db.execute(
+                    "UPDATE runs SET outcome = 'abandoned', ended = ? WHERE run_id = ?",
+                    (now(), row["run_id"]),
+                )
+        return len(rows)
+
+    def prune(self, keep_runs: int) -> None:
+        """Keep the newest ``keep_runs`` runs of each source (history must not grow forever)."""
+        with self.transaction() as db:
+            db.execute(
+                """DELETE FROM source_runs WHERE rowid IN (
+                     SELECT rowid FROM (SELECT rowid, ROW_NUMBER() OVER (
+                       PARTITION BY source ORDER BY started DESC) AS n FROM source_runs)
+                     WHERE n > ?)""",
+                (keep_runs,),
+            )
+            db.execute(
+                "DELETE FROM issues WHERE NOT EXISTS (SELECT 1 FROM source_runs s "
+                "WHERE s.run_id = issues.run_id AND s.source = issues.source)"
+            )
+            db.execute(
+                "DELETE FROM runs WHERE outcome != 'running' AND NOT EXISTS "
+                "(SELECT 1 FROM source_runs s WHERE s.run_id = runs.run_id)"
+            )
+
+    def source_runs(self, source: str, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT * FROM source_runs WHERE source = ? ORDER BY started DESC, run_id DESC LIMIT ?",
+            (source, limit),
+        ).fetchall()
+        return [_source_run_row(r) for r in rows]
+
+    def source_run(self, source: str, run_id: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT * FROM source_runs WHERE source = ? AND run_id = ?", (source, run_id)
+        ).fetchone()
+        return _source_run_row(row) if row else None
+
+    def issues(self, source: str, run_id: str) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT * FROM issues WHERE source = ? AND run_id = ? "
+            "ORDER BY severity DESC, native_id",
+            (source, run_id),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def last_success(self, source: str) -> str | None:
+        row = self.db.execute(
+            "SELECT MAX(ended) AS t FROM source_runs WHERE source = ? AND outcome = 'synced'",
+            (source,),
+        ).fetchone()
+        return row["t"] if row else None
+
+    def last_payloads(self, source: str) -> list[dict[str, Any]]:
+        """The payloads of the source's newest run that fetched documents (for ``remap``)."""
+        for row in self.db.execute(
+            "SELECT payloads FROM source_runs WHERE source = ? AND outcome = 'synced' "
+            "ORDER BY started DESC",
+            (source,),
+        ):
+            payloads = json.loads(row["payloads"])
+            if payloads and all(p.get("sha256") for p in payloads):
+                return list(payloads)
+        return []
+
+    # -- records ------------------------------------------------------------------------
+    def records(self, source: str) -> dict[str, dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT native_id, digest, first_seen, changed_at, body FROM records WHERE source = ?",
+            (source,),
+        )
+        return {
+            r["native_id"]: {
+                "digest": r["digest"],
+                "first_seen": r["first_seen"],
+                "changed_at": r["changed_at"],
+                "body": json.loads(r["body"]),
+            }
+            for r in rows
+        }
+
+    def sources_with_records(self) -> list[str]:
+        return [
+            r[0] for r in self.db.execute("SELECT DISTINCT source FROM records ORDER BY source")
+        ]
+
+    # -- identities ---------------------------------------------------------------------
+    def identities(self) -> dict[tuple[str, str], str]:
+        return {(r[0], r[1]): r[2] for r in self.db.execute("SELECT * FROM identities")}
+
+    def canonicals(self) -> dict[str, dict[str, Any]]:
+        return {r["token"]: dict(r) for r in self.db.execute("SELECT * FROM canonicals")}
+
+    # -- HTTP validators / graph hashes --------------------------------------------------
+    def validators(self) -> dict[str, dict[str, str]]:
+        return {
+            r["url"]: {"etag": r["etag"], "last_modified": r["last_modified"]}
+            for r in self.db.execute("SELECT * FROM validators")
+        }
+
+    def graph_hashes(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT graph, digest FROM graph_hashes")}
+
+
+def _source_run_row(row: sqlite3.Row) -> dict[str, Any]:
+    out = dict(row)
+    for key in ("stats", "statuses", "durations", "payloads"):
+        out[key] = json.loads(out[key] or "null")
+    return out
