@@ -51,17 +51,16 @@ def remap(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _open_store(cfg: Config) -> Any:
-    import pyoxigraph as ox
+    from federator.publish import snapshot
 
-    path = cfg.data_dir / "store"
-    if not path.exists():
+    store = snapshot.open_current(cfg.data_dir)
+    if store is None:
         print(
             f"federator: nothing is published yet under {cfg.data_dir} "
             "(run 'federator run --once' first)",
             file=sys.stderr,
         )
-        return None
-    return ox.Store.read_only(str(path))
+    return store
 
 
 def query(cfg: Config, args: argparse.Namespace) -> int:

@@ -136,19 +136,27 @@ def load(path: str | Path) -> Config:
     return _build(doc, path)
 
 
+def dotted(*path: str | int) -> str:
+    """('sources', 0, 'format') -> 'sources[0].format'."""
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out
+
+
 def _check(
     data: Any, schema: dict[str, Setting], doc: yamlpos.Located, file: str, *prefix: str | int
 ) -> dict[str, Any]:
-    where = ".".join(str(p) for p in prefix) or "top level"
+    where = dotted(*prefix) or "top level"
     if not isinstance(data, dict):
         raise ConfigError(f"{where} must be a mapping", file=file, line=doc.line(*prefix))
     out: dict[str, Any] = {}
     for key, value in data.items():
-        dotted = ".".join(str(p) for p in (*prefix, key))
+        name = dotted(*prefix, key)
         if key not in schema:
             known = ", ".join(schema)
             raise ConfigError(
-                f"unknown key (known: {known})", file=file, line=doc.line(*prefix, key), key=dotted
+                f"unknown key (known: {known})", file=file, line=doc.line(*prefix, key), key=name
             )
         setting = schema[key]
         ok = isinstance(value, setting.type) and not (
@@ -164,7 +172,7 @@ def _check(
                 f"expected {expected}, got {type(value).__name__}",
                 file=file,
                 line=doc.line(*prefix, key),
-                key=dotted,
+                key=name,
             )
         out[key] = value
     for key, setting in schema.items():

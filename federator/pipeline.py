@@ -22,6 +22,7 @@ from federator.errors import FederatorError, SourceError
 from federator.harvest import Harvested, harvest
 from federator.harvest.http import HttpClient
 from federator.harvest.rawstore import RawStore
+from federator.lock import RunLock
 from federator.map import spec
 from federator.map.mapper import map_records, record_body, source_organisation
 from federator.publish import Publisher
@@ -71,11 +72,19 @@ class Federator:
 
         self.config = config
         self.minter = Minter(config.base_iri)
+        self.lock = RunLock(config.data_dir).acquire() if store is None else None
         self.state = state or State(config.data_dir)
         self.store = store or Store(config.data_dir / "store")
         self.raw = RawStore(config.data_dir)
         self.http = HttpClient.from_settings(config.harvest)
         self.log = log.get("federator.run")
+
+    def close(self) -> None:
+        """Release the store and the run lock (the process may also simply exit)."""
+        self.state.close()
+        del self.store
+        if self.lock is not None:
+            self.lock.release()
 
     # -- the per-source stages ----------------------------------------------------------
     def mapping_for(self, source: SourceConfig) -> spec.Mapping:

@@ -16,6 +16,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +51,9 @@ class Registers:
         self.documents: dict[str, Document] = {}
         self.faults: dict[str, deque[str]] = defaultdict(deque)
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status)
+        self.headers: list[dict[str, str]] = []  # request headers, in order
+        # Called after each API page is served: tests publish records mid-crawl with it.
+        self.after_page: Callable[[int], None] | None = None
         self.lock = threading.Lock()
 
     def put(self, name: str, body: bytes, content_type: str | None = None) -> None:
@@ -90,6 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         with self.server.registers.lock:
             self.server.registers.requests.append((self.command, self.path, status))
+            self.server.registers.headers.append(dict(self.headers.items()))
 
     def _fault(self) -> bool:
         regs = self.server.registers
@@ -171,11 +176,17 @@ class _Handler(BaseHTTPRequestHandler):
             "selected_filters": [],
         }
         self._send(200, json.dumps(body).encode(), "application/json")
+        if self.server.registers.after_page:
+            self.server.registers.after_page(page)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     registers: Registers
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that give up on a truncated or slow answer are expected here.
+        pass
 
 
 class RegisterServer:

@@ -9,6 +9,7 @@ halfway through a harvest.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +23,11 @@ from federator.map.transforms import REGISTRY
 from federator.vocab import PREFIXES
 
 VALUE_KINDS = ("text", "string", "iri", "concept", "date", "boolean", "contact")
-BUILTIN = Path(__file__).resolve().parents[2] / "mappings"
+# The built-in mapping files live in the repository's mappings/ folder; an installed copy
+# elsewhere (a container image) says where with FEDERATOR_MAPPINGS.
+BUILTIN = Path(
+    os.environ.get("FEDERATOR_MAPPINGS") or Path(__file__).resolve().parents[2] / "mappings"
+)
 
 
 def curie(value: str, where: str) -> URIRef:
@@ -106,7 +111,11 @@ def _load(path: Path) -> Mapping:
             )
     base: Mapping | None = None
     if doc.get("extends"):
-        base = _load((path.parent / doc["extends"]).resolve())
+        # Relative to the mapping file; a name of a built-in mapping works from anywhere.
+        parent = (path.parent / doc["extends"]).resolve()
+        if not parent.exists() and (BUILTIN / doc["extends"]).exists():
+            parent = BUILTIN / doc["extends"]
+        base = _load(parent.resolve())
     try:
         identity = {k: tuple(_strings(v)) for k, v in (doc.get("identity") or {}).items()}
         fields = tuple(_field(n, s, n) for n, s in (doc.get("fields") or {}).items())

@@ -7,12 +7,13 @@ are rewritten; all rewrites go in one store transaction; state is committed afte
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from federator import log
 from federator.config import Config
 from federator.map.mapper import source_organisation
-from federator.publish import graphs
+from federator.publish import graphs, snapshot
 from federator.publish.graphs import SourceView, Unified
 from federator.resolve import candidate, resolve
 from federator.state import SourceRun, State, now
@@ -60,7 +61,10 @@ class Publisher:
         by_key = {(b["source"], b["native_id"]): b for v in views for b in v.records}
         cands = [candidate(b, v.config.level, v.config.priority) for v in views for b in v.records]
         canonicals = self.state.canonicals()
+        started = time.perf_counter()
         resolution = resolve(cands, self.config.resolve, self.state.identities(), canonicals)
+        resolve_seconds = time.perf_counter() - started
+        started = time.perf_counter()
         assignment = resolution.assignment
         canonical = {k: self.minter.algorithm(tok) for k, tok in assignment.token_of.items()}
         replaced = {
@@ -106,10 +110,17 @@ class Publisher:
         changed.update({g: "" for g in gone})
 
         prov = self._provenance(run_id, runs, fresh, previous, stamp)
-        self.store.replace_graphs(changed)
+        for graph, text in changed.items():
+            added, removed = self.store.sync_graph(graph, text)
+            self.log.debug("publish.graph", graph=graph, added=added, removed=removed)
         self.store.append(self.minter.graph("provenance"), prov)
         self.store.flush()
+        if self.store.path is not None:
+            snapshot.take(self.store.ox, self.config.data_dir)
+        publish_seconds = time.perf_counter() - started
         for sr in runs.values():
+            sr.durations["resolve"] = round(resolve_seconds, 4)
+            sr.durations["publish"] = round(publish_seconds, 4)
             sr.stats["graphs_rewritten"] = sum(
                 1 for g in changed if g == self.minter.source_graph(sr.source)
             )

@@ -8,6 +8,9 @@ counted twice, so every statement lives in exactly one graph (see ``graphs``).
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -41,36 +44,86 @@ def nt_lines(triples: Iterable[Triple]) -> str:
 
 
 class Store:
-    """Owner of the on-disk store; one process holds it read-write at a time."""
+    """Owner of the on-disk store; one process holds it read-write at a time.
+
+    Graphs are written as diffs against what was last published (kept compressed under
+    ``data_dir/published``): unchanged statements are never rewritten, and removals are
+    quad-by-quad (far faster on RocksDB than ``clear_graph``). Writes use the fast
+    non-transactional paths; readers never see a half-written graph because they read
+    checkpoints taken after a publish completed (see ``snapshot``). A graph whose write was
+    interrupted is marked dirty and rewritten from what the store really holds next time.
+    """
 
     def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
         self.path = path
+        self._memory: dict[str, set[str]] = {}  # in-memory stores remember here
         if path is None:
             self.ox = ox.Store()
+            self.published: Path | None = None
         elif read_only:
             self.ox = ox.Store.read_only(str(path))
+            self.published = None
         else:
             path.mkdir(parents=True, exist_ok=True)
             self.ox = ox.Store(str(path))
+            self.published = path.parent / "published"
+            self.published.mkdir(exist_ok=True)
 
-    def replace_graph(self, graph: str, ntriples: str) -> None:
-        """Replace one named graph with the given N-Triples, atomically."""
-        update = (
-            f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{ntriples}}} }}"
-        )
-        if not ntriples.strip():
-            update = f"DROP SILENT GRAPH <{graph}>"
-        self.ox.update(update)
+    # -- what was last published, per graph ------------------------------------------------
+    def _file(self, graph: str) -> Path | None:
+        if self.published is None:
+            return None
+        return self.published / (hashlib.sha256(graph.encode()).hexdigest()[:32] + ".nt.gz")
 
-    def replace_graphs(self, graphs: dict[str, str]) -> None:
-        """Replace several named graphs in one transaction."""
-        parts = []
-        for graph, ntriples in graphs.items():
-            parts.append(f"DROP SILENT GRAPH <{graph}>")
-            if ntriples.strip():
-                parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{ntriples}}} }}")
-        if parts:
-            self.ox.update(" ;\n".join(parts))
+    def _last(self, graph: str) -> set[str] | None:
+        file = self._file(graph)
+        if file is None:
+            return self._memory.get(graph)
+        if not file.exists() or file.with_suffix(".dirty").exists():
+            return None
+        return set(gzip.decompress(file.read_bytes()).decode("utf-8").splitlines())
+
+    def _remember(self, graph: str, lines: set[str]) -> None:
+        file = self._file(graph)
+        if file is None:
+            self._memory[graph] = lines
+            return
+        tmp = file.with_suffix(".tmp")
+        tmp.write_bytes(gzip.compress("\n".join(sorted(lines)).encode("utf-8"), compresslevel=1))
+        os.replace(tmp, file)
+        file.with_suffix(".dirty").unlink(missing_ok=True)
+
+    def _mark_dirty(self, graph: str) -> None:
+        file = self._file(graph)
+        if file is not None:
+            file.with_suffix(".dirty").touch()
+
+    # -- writing ---------------------------------------------------------------------------
+    def sync_graph(self, graph: str, ntriples: str) -> tuple[int, int]:
+        """Make a named graph hold exactly these N-Triples; return (added, removed)."""
+        new = {line for line in ntriples.splitlines() if line.strip()}
+        old = self._last(graph)
+        g = ox.NamedNode(graph)
+        self._mark_dirty(graph)
+        if old is None:
+            # Unknown or interrupted: compare with what the store really holds.
+            removed_quads = list(self.ox.quads_for_pattern(None, None, None, g))
+            for q in removed_quads:
+                self.ox.remove(q)
+            removed, added_lines = len(removed_quads), new
+        else:
+            gone = old - new
+            for q in ox.parse("\n".join(gone).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+                self.ox.remove(ox.Quad(q.subject, q.predicate, q.object, g))
+            removed, added_lines = len(gone), new - old
+        if added_lines:
+            data = "\n".join(added_lines).encode("utf-8")
+            if len(added_lines) > 5000:
+                self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+            else:
+                self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+        self._remember(graph, new)
+        return len(added_lines), removed
 
     def append(self, graph: str, ntriples: str) -> None:
         """Add statements to a graph in one transaction (the provenance log only grows)."""

@@ -1,0 +1,21 @@
+# federator: the daemon (scheduler + HTTP server). Config and data are volumes.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    FEDERATOR_CONFIG=/config/federator.yaml FEDERATOR_MAPPINGS=/app/mappings
+WORKDIR /app
+
+# Install the package (with its built-in mappings) first, for layer caching.
+COPY pyproject.toml README.md ./
+COPY federator ./federator
+COPY mappings ./mappings
+RUN pip install --no-cache-dir . \
+    && useradd --system --uid 10001 --home-dir /data federator \
+    && mkdir -p /data /config && chown federator /data
+
+COPY config/federator.yaml /config/federator.yaml
+USER federator
+VOLUME ["/config", "/data"]
+EXPOSE 8000
+# The config in /config should set `data_dir: /data` and `server: {host: 0.0.0.0}`.
+CMD ["federator", "daemon"]

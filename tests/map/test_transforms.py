@@ -1,0 +1,107 @@
+"""Named transforms: each value kind the registers really use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from federator.map import transforms
+from federator.map.transforms import Context
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-03", {"gYearMonth": "2024-03"}),
+        ("2024-3", {"gYearMonth": "2024-03"}),
+        ("2024-03-01", {"date": "2024-03-01"}),
+        ("2024-03-01T10:00:00+00:00", {"date": "2024-03-01"}),
+        ("01-03-2024", {"date": "2024-03-01"}),
+        ("1/3/2024", {"date": "2024-03-01"}),
+        ("03-2024", {"gYearMonth": "2024-03"}),
+        ("maart 2024", {"gYearMonth": "2024-03"}),
+        ("March 2024", {"gYearMonth": "2024-03"}),
+        ("1 januari 2023", {"date": "2023-01-01"}),
+        ("2024", {"gYear": "2024"}),
+        ("31-02-2024", {"text": "31-02-2024"}),
+        ("binnenkort", {"text": "binnenkort"}),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_date(raw: Any, expected: Any) -> None:
+    assert transforms.parse_date(raw, Context("begin_date")) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "local"),
+    [
+        ("In gebruik", "in-gebruik"),
+        ("in_gebruik", "in-gebruik"),
+        ("Actief", "in-gebruik"),
+        ("Active", "in-gebruik"),
+        ("In ontwikkeling", "in-ontwikkeling"),
+        ("Buiten gebruik", "buiten-gebruik"),
+        ("Niet actief", "buiten-gebruik"),
+    ],
+)
+def test_status_words_of_every_version(raw: str, local: str) -> None:
+    assert transforms.status(raw, Context("status")).endswith("/status/" + local)
+
+
+def test_unclear_status_is_kept_as_text_and_flagged() -> None:
+    ctx = Context("status")
+    assert transforms.status("Gepauzeerd tot nader order", ctx) == {
+        "text": "Gepauzeerd tot nader order"
+    }
+    assert ctx.warnings == [("status", "unknown_status", "Gepauzeerd tot nader order")]
+
+
+def test_text_strips_the_registers_html() -> None:
+    html = (
+        "<div><p>Eerste&nbsp;zin.</p><ul><li>een</li><li>twee</li></ul><br/>Slot &amp; eind</div>"
+    )
+    assert transforms.text(html, Context("x")) == "Eerste zin.\neen\ntwee\nSlot & eind"
+    assert transforms.text("   ", Context("x")) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(["a", "b"], ["a", "b"]), ("a, b; c", ["a", "b", "c"]), ("", None), ([], None)],
+)
+def test_split_category_as_string_or_list(raw: Any, expected: Any) -> None:
+    assert transforms.split(raw, Context("category")) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("info@x.nl", {"email": "mailto:info@x.nl"}),
+        ("mailto:a@b.org", {"email": "mailto:a@b.org"}),
+        ("https://x.nl/contact", {"iri": "https://x.nl/contact"}),
+        ("bel ons", {"text": "bel ons"}),
+    ],
+)
+def test_contact(raw: str, expected: Any) -> None:
+    assert transforms.contact(raw, Context("contact_email")) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "tag"),
+    [
+        ("nld", "nl"),
+        ("NLD", "nl"),
+        ("Nederlands", "nl"),
+        ("Dutch", "nl"),
+        ("ENG", "en"),
+        ("fry", "fy"),
+    ],
+)
+def test_language(raw: str, tag: str) -> None:
+    assert transforms.language(raw, Context("lang")) == tag
+
+
+def test_every_transform_is_documented() -> None:
+    assert set(transforms.DOCS) == set(transforms.REGISTRY)
+    assert all(doc for doc in transforms.DOCS.values())

@@ -1,0 +1,191 @@
+"""End to end: real registers on loopback -> ``run --once`` -> the published graph."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+from conftest import SHARED, gold_pairs, serve_scenario, write_config
+
+from federator import config
+from federator.demo import CONTRACT_QUERY
+from federator.pipeline import Federator, RunReport
+from federator.publish import snapshot
+from federator.query import run_query
+from federator.sim import Registers, RegisterServer
+
+DEV = SHARED / "federation-dev"
+
+
+def expected_records(folder: Path) -> set[tuple[str, str]]:
+    """Every registration of every source with its native id, read straight from the files."""
+    out = set()
+    for spec in json.loads((folder / "sources.json").read_text("utf-8")):
+        data = (folder / spec["path"]).read_bytes()
+        if spec["path"].endswith(".csv"):
+            rows: list[dict[str, Any]] = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+        else:
+            doc = json.loads(data)
+            rows = doc["algoritme_versions"] if isinstance(doc, dict) else doc
+        for r in rows:
+            out.add((spec["id"], r.get("lars") or r.get("algorithm_id") or r["source_id"]))
+    return out
+
+
+def contract_rows(store: ox.Store) -> list[tuple[str, str, str]]:
+    return [
+        (s["source"].value, s["id"].value, s["algorithm"].value)
+        for s in run_query(store, CONTRACT_QUERY)
+    ]
+
+
+@pytest.fixture(scope="module")
+def dev_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[config.Config, RunReport]]:
+    tmp = tmp_path_factory.mktemp("dev")
+    with RegisterServer(Registers()) as server:
+        cfg = config.load(write_config(tmp / "federator.yaml", serve_scenario(server, DEV)))
+        fed = Federator(cfg)
+        report = fed.run_once()
+        fed.close()
+        yield cfg, report
+
+
+def published(cfg: config.Config) -> ox.Store:
+    store = snapshot.open_current(cfg.data_dir)
+    assert store is not None
+    return store
+
+
+def test_dev_scenario_publishes_every_registration_and_nothing_else(
+    dev_run: tuple[config.Config, RunReport],
+) -> None:
+    cfg, report = dev_run
+    assert report.exit_code == 0, {s: r.error for s, r in report.sources.items()}
+    rows = contract_rows(published(cfg))
+    assert len(rows) == len({(s, i) for s, i, _ in rows})  # one row per registration
+    assert {(s, i) for s, i, _ in rows} == expected_records(DEV)
+
+
+def test_dev_scenario_resolution_against_gold(
+    dev_run: tuple[config.Config, RunReport], record_property: Any
+) -> None:
+    cfg, _ = dev_run
+    rows = contract_rows(published(cfg))
+    by_algorithm: dict[str, list[tuple[str, str]]] = {}
+    for s, i, a in rows:
+        by_algorithm.setdefault(a, []).append((s, i))
+    predicted = {
+        frozenset((m[i], m[j]))
+        for m in by_algorithm.values()
+        for i in range(len(m))
+        for j in range(i + 1, len(m))
+    }
+    _, gold = gold_pairs(DEV)
+    tp = len(predicted & gold)
+    precision = tp / len(predicted) if predicted else 1.0
+    recall = tp / len(gold)
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    figures = f"precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f} ({tp}/{len(gold)} pairs)"
+    record_property("resolution", figures)
+    print("federation-dev end to end:", figures)
+    assert precision >= 0.995 and f1 >= 0.99, figures
+
+
+def test_records_of_one_source_never_share_an_algorithm(
+    dev_run: tuple[config.Config, RunReport],
+) -> None:
+    cfg, _ = dev_run
+    seen: set[tuple[str, str]] = set()
+    for source, _, algorithm in contract_rows(published(cfg)):
+        assert (source, algorithm) not in seen
+        seen.add((source, algorithm))
+
+
+def test_each_statement_lives_in_one_graph(dev_run: tuple[config.Config, RunReport]) -> None:
+    cfg, _ = dev_run
+    store = published(cfg)
+    union = next(iter(run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"]
+    distinct = next(
+        iter(
+            run_query(
+                store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
+            )
+        )
+    )["n"]
+    assert union.value == distinct.value  # the union default graph double-counts otherwise
+
+
+def test_export_passes_the_official_dcat_ap_shapes(
+    dev_run: tuple[config.Config, RunReport], tmp_path: Path
+) -> None:
+    from pyshacl import validate
+    from rdflib import Dataset, Graph
+
+    from federator.query import export
+
+    cfg, _ = dev_run
+    out = tmp_path / "dump.nq"
+    export(published(cfg), "nquads", out, io.BytesIO())
+    data = Graph()
+    for quad in Dataset().parse(out, format="nquads").quads():
+        data.add(quad[:3])
+    shapes = Graph().parse(SHARED / "reference" / "dcat-ap-3.0.1" / "shapes.ttl")
+    conforms, _, text = validate(data, shacl_graph=shapes, allow_warnings=True)
+    assert conforms, text[:3000]
+
+
+def test_a_second_run_rewrites_nothing(tmp_path: Path) -> None:
+    with RegisterServer(Registers()) as server:
+        cfg = config.load(write_config(tmp_path / "f.yaml", serve_scenario(server, DEV)))
+        fed = Federator(cfg)
+        fed.run_once()
+        second = fed.run_once()
+        assert second.exit_code == 0
+        assert all(r.stats.get("graphs_rewritten") == 0 for r in second.sources.values())
+        decentral = [p for m, p, s in server.registers.requests if p.startswith("/files/")]
+        statuses = [s for m, p, s in server.registers.requests if p.startswith("/files/")]
+        assert statuses[-3:] == [304, 304, 304] and len(decentral) == 6
+
+
+def test_a_broken_source_keeps_its_graph_and_others_publish(tmp_path: Path) -> None:
+    with RegisterServer(Registers()) as server:
+        sources = serve_scenario(server, DEV)
+        cfg = config.load(
+            write_config(tmp_path / "f.yaml", sources, harvest={"retries": 3, "backoff": 0.01})
+        )
+        fed = Federator(cfg)
+        assert fed.run_once().exit_code == 0
+        before = {r for r in contract_rows(fed.store.ox) if r[0] == "gemeente-amsterdam"}
+        # Amsterdam's register now answers an HTML error page; Utrecht changed a title.
+        server.registers.fault("/files/gemeente-amsterdam.json", "html")
+        utrecht = (
+            (DEV / "gemeente-utrecht.csv")
+            .read_text("utf-8-sig")
+            .replace("Dynamisch inzamelen afval", "Dynamisch inzamelen van afval")
+        )
+        server.registers.put("gemeente-utrecht.csv", utrecht.encode("utf-8"))
+        report = fed.run_once()
+        assert report.exit_code == 1
+        bad = report.sources["gemeente-amsterdam"]
+        assert bad.outcome == "failed" and bad.error_code == "html_instead_of_data"
+        assert "gemeente-amsterdam" in (bad.error or "")
+        assert report.sources["gemeente-utrecht"].outcome == "synced"
+        assert report.sources["gemeente-utrecht"].stats["changed"] == 1
+        store = published(cfg)
+        after = {r for r in contract_rows(store) if r[0] == "gemeente-amsterdam"}
+        assert after == before
+        titles = {
+            s["t"].value
+            for s in run_query(
+                store,
+                "SELECT ?t WHERE { ?x <http://purl.org/dc/terms/title> ?t "
+                'FILTER(CONTAINS(?t, "inzamelen van afval")) }',
+            )
+        }
+        assert titles
