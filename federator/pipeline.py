@@ -39,6 +39,7 @@ class Fresh:
     organisation: str
     organisation_name: str
     validators: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    previous: dict[str, Any] = field(default_factory=dict)  # the source's records before
 
 
 @dataclass
@@ -93,7 +94,11 @@ class Federator:
     def process(
         self, source: SourceConfig, sr: SourceRun, harvested: Harvested, accept_withdrawals: bool
     ) -> Fresh | None:
-        """Map and validate a harvest; None when the source answered 304 (nothing changed)."""
+        """Map and validate a harvest; None when the source answered 304 (nothing changed).
+
+        Records whose content digest did not change keep their previous mapping and verdict:
+        they are not mapped, validated or published again.
+        """
         previous = self.state.records(source.id)
         sr.stats["fetched_documents"] = sum(1 for p in harvested.payloads if p.status != 304)
         if harvested.not_modified:
@@ -101,38 +106,50 @@ class Federator:
             return None
         mapping = self.mapping_for(source)
         with timed(sr, "map"):
-            mapped = map_records(source, harvested, mapping, self.minter)
+            mapped = map_records(
+                source,
+                harvested,
+                mapping,
+                self.minter,
+                reuse=lambda native, digest: previous.get(native, {}).get("digest") == digest,
+            )
         with timed(sr, "validate"):
             verdict = validate(mapped.records, mapping)
             dupes = [
                 issue(None, "duplicate_id", mapping, "source_id", native_id=n)
                 for n, _ in mapped.duplicates
             ]
-        sr.issues = verdict.issues + dupes
+        reused = [previous[n]["body"] for n in mapped.reused]
+        carried = [
+            {
+                **w,
+                "native_id": b["native_id"],
+                "title": b["values"].get("name"),
+                "severity": "warning",
+            }
+            for b in reused
+            for w in b.get("warnings", [])
+        ]
+        sr.issues = verdict.issues + carried + dupes
         warnings_of: dict[str, list[dict[str, Any]]] = {}
         for i in verdict.issues:
             if i["severity"] == "warning":
                 warnings_of.setdefault(i["native_id"], []).append(i)
-        bodies = [record_body(r, warnings_of.get(r.native_id, [])) for r in verdict.accepted]
-        fetched = len(harvested.records) if harvested.graph is None else len(mapped.records)
+        new = [record_body(r, warnings_of.get(r.native_id, [])) for r in verdict.accepted]
+        bodies = new + reused
         seen = {b["native_id"] for b in bodies}
-        changed = sum(
-            1
-            for b in bodies
-            if b["native_id"] in previous and previous[b["native_id"]]["digest"] != b["digest"]
-        )
-        added = sum(1 for b in bodies if b["native_id"] not in previous)
         removed = [n for n in previous if n not in seen]
+        added = sum(1 for b in new if b["native_id"] not in previous)
         sr.stats.update(
-            fetched=fetched,
+            fetched=len(mapped.records) + len(mapped.reused) + len(mapped.duplicates),
             accepted=len(bodies),
             added=added,
-            changed=changed,
-            unchanged=len(bodies) - added - changed,
+            changed=len(new) - added,
+            unchanged=len(reused),
             removed=len(removed),
             rejected=len(verdict.rejected),
             duplicates=len(mapped.duplicates),
-            warnings=sum(1 for i in verdict.issues if i["severity"] == "warning"),
+            warnings=sum(1 for i in sr.issues if i["severity"] == "warning"),
         )
         self._guard(source, previous, bodies, removed, accept_withdrawals)
         validators = {
@@ -140,7 +157,7 @@ class Federator:
             for p in harvested.payloads
             if p.etag or p.last_modified
         }
-        return Fresh(bodies, mapped.organisation, mapped.organisation_name, validators)
+        return Fresh(bodies, mapped.organisation, mapped.organisation_name, validators, previous)
 
     def _guard(
         self,

@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS canonicals (
 CREATE TABLE IF NOT EXISTS validators (
     url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT
 );
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, at TEXT NOT NULL,
+    source TEXT NOT NULL, native_id TEXT NOT NULL, kind TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS graph_hashes (
     graph TEXT PRIMARY KEY, digest TEXT NOT NULL
 );

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import rdflib
@@ -53,10 +56,11 @@ class MappedRecord:
 
 @dataclass
 class MapResult:
-    records: list[MappedRecord]
+    records: list[MappedRecord]  # mapped now (new or changed)
     duplicates: list[tuple[str, int]]  # (native id, position) dropped as repeats
     organisation: str  # the source's own organisation IRI (catalogue publisher)
     organisation_name: str
+    reused: list[str] = field(default_factory=list)  # unchanged: previous mapping stands
 
 
 def source_organisation(source: SourceConfig, minter: Minter) -> tuple[str, str]:
@@ -70,34 +74,78 @@ def source_organisation(source: SourceConfig, minter: Minter) -> tuple[str, str]
     return minter.organisation(orgs.normalise_name(source.title)), source.title
 
 
+def code_digest() -> str:
+    """Changes when the mapping code changes, so records mapped by older code are re-mapped."""
+    here = Path(__file__).resolve().parent
+    text = b"".join((here / n).read_bytes() for n in ("mapper.py", "transforms.py", "spec.py"))
+    return hashlib.sha256(text).hexdigest()
+
+
+_CODE_DIGEST = code_digest()
+
+
 def map_records(
-    source: SourceConfig, harvested: Harvested, mapping: Mapping, minter: Minter
+    source: SourceConfig,
+    harvested: Harvested,
+    mapping: Mapping,
+    minter: Minter,
+    reuse: Callable[[str, str], bool] | None = None,
 ) -> MapResult:
-    """Map every raw record; the first of several records with one native id wins."""
+    """Map every raw record, grouped by native id: the first wins, other-language copies merge.
+
+    ``reuse(native_id, digest)`` says whether the previously mapped record with that content
+    digest can stand: such records are not mapped again (they are listed in ``reused``).
+    """
     raw = harvested.records
     if harvested.graph is not None:
         raw = records_from_graph(harvested.graph, mapping)
     src_org, src_org_name = source_organisation(source, minter)
-    out: list[MappedRecord] = []
-    dupes: list[tuple[str, int]] = []
-    seen: dict[str, MappedRecord] = {}
+    groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for pos, record in enumerate(raw):
-        rec = _map_one(source, record, mapping, minter, src_org, src_org_name, pos)
-        first = seen.get(rec.native_id)
-        if first is None:
-            seen[rec.native_id] = rec
-            out.append(rec)
-        elif first.lang != rec.lang:
-            # The same registration in another language (the register's ENG copy): one
-            # record, with texts in both languages; the Dutch copy leads.
-            if rec.lang == "nl":
-                rec.position = first.position
-                out[out.index(first)] = seen[rec.native_id] = rec
-                first, rec = rec, first
-            _merge_language(first, rec)
-        else:
-            dupes.append((rec.native_id, pos))
-    return MapResult(out, dupes, src_org, src_org_name)
+        if mapping.rename:
+            record = {mapping.rename.get(k, k): v for k, v in record.items()}
+        groups.setdefault(_native_id(record, mapping, src_org_name), []).append((pos, record))
+    result = MapResult([], [], src_org, src_org_name)
+    for native, group in groups.items():
+        digest = hashlib.sha256(
+            (
+                _CODE_DIGEST
+                + mapping.digest
+                + json.dumps([r for _, r in group], sort_keys=True, default=str)
+            ).encode("utf-8")
+        ).hexdigest()
+        if reuse is not None and reuse(native, digest):
+            result.reused.append(native)
+            continue
+        first: MappedRecord | None = None
+        for pos, record in group:
+            rec = _map_one(source, record, mapping, minter, src_org, src_org_name, pos, native)
+            if first is None:
+                first = rec
+            elif first.lang != rec.lang:
+                # The same registration in another language (the register's ENG copy): one
+                # record, with texts in both languages; the Dutch copy leads.
+                if rec.lang == "nl":
+                    rec.position = first.position
+                    first, rec = rec, first
+                _merge_language(first, rec)
+            else:
+                result.duplicates.append((native, pos))
+        assert first is not None
+        first.digest = digest
+        result.records.append(first)
+    return result
+
+
+def _native_id(record: dict[str, Any], mapping: Mapping, src_org_name: str) -> str:
+    """lars, else the source's own id, else the record URL, else organisation + name."""
+    for key in ("lars", "source_id", "url"):
+        value = _identity_text(_first(record, mapping.identity.get(key, ())))
+        if value:
+            return value
+    org = _identity_text(_first(record, mapping.identity.get("organisation", ()))) or src_org_name
+    name = orgs.normalise_name(str(record.get("name") or ""))
+    return "h-" + hashlib.sha256(f"{orgs.normalise_name(org)}|{name}".encode()).hexdigest()[:16]
 
 
 def _merge_language(first: MappedRecord, other: MappedRecord) -> None:
@@ -150,19 +198,10 @@ def _map_one(
     src_org: str,
     src_org_name: str,
     pos: int,
+    native: str,
 ) -> MappedRecord:
-    if mapping.rename:
-        record = {mapping.rename.get(k, k): v for k, v in record.items()}
     ident = {k: _identity_text(_first(record, names)) for k, names in mapping.identity.items()}
     org_iri, org_name = _organisation(source, ident, src_org, src_org_name, minter)
-    native = ident.get("lars") or ident.get("source_id") or ident.get("url")
-    if not native:
-        native = (
-            "h-"
-            + hashlib.sha256(
-                f"{org_iri}|{orgs.normalise_name(str(record.get('name') or ''))}".encode()
-            ).hexdigest()[:16]
-        )
     subject = minter.description(source.id, native)
     lang_ctx = transforms.Context("lang")
     lang = transforms.language(ident.get("lang"), lang_ctx) or "nl"
@@ -176,7 +215,6 @@ def _map_one(
         values={},
         lang=lang,
         position=pos,
-        digest=hashlib.sha256(repr(sorted(record.items(), key=str)).encode()).hexdigest(),
     )
     s = URIRef(subject)
     for spec in mapping.fields:

@@ -9,6 +9,7 @@ halfway through a harvest.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -71,6 +72,7 @@ class Mapping:
     rename: dict[str, str] = field(default_factory=dict)
     record_type: URIRef | None = None  # rdf: subjects of this type are records
     record_fields: dict[str, URIRef] = field(default_factory=dict)  # rdf: field <- property
+    digest: str = ""  # of the file and the files it extends: a changed mapping re-maps
 
     def field(self, name: str) -> FieldSpec | None:
         for f in self.fields:
@@ -91,7 +93,8 @@ def load(path: Path) -> Mapping:
 def _load(path: Path) -> Mapping:
     where = str(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        doc = yaml.safe_load(text)
     except OSError as exc:
         raise ConfigError(f"cannot read mapping file: {exc.strerror}", file=where) from exc
     except yaml.YAMLError as exc:
@@ -147,6 +150,7 @@ def _load(path: Path) -> Mapping:
         rename=rename,
         record_type=record_type,
         record_fields=record_fields,
+        digest=hashlib.sha256(((base.digest if base else "") + text).encode()).hexdigest(),
     )
 
 

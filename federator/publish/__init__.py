@@ -1,7 +1,9 @@
 """Publish stage: resolve across all sources, write the graphs, then commit the state.
 
-Entry point: ``Publisher.publish(run_id, runs, fresh)``. Only graphs whose content changed
-are rewritten; all rewrites go in one store transaction; state is committed after it.
+Entry point: ``Publisher.publish(run_id, runs, fresh)``. When no record changed and the
+configuration that shapes the graph did not either, nothing is resolved or rewritten: only
+the run's provenance is added. Otherwise only graphs whose text changed are written, as diffs.
+State (records, identities, validators, change log, run log) is committed after the store.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from federator.config import Config
 from federator.map.mapper import source_organisation
 from federator.publish import graphs, snapshot
 from federator.publish.graphs import SourceView, Unified
-from federator.resolve import candidate, resolve
+from federator.resolve import Resolution, candidate, resolve
 from federator.state import SourceRun, State, now
 from federator.vocab import Minter
 
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from federator.pipeline import Fresh
     from federator.publish.store import Store
 
-FIXED_GRAPHS = ("unified", "links", "federation", "vocabulary")
+CONFIG_KEY = "config:"  # graph_hashes row holding the digest of graph-shaping configuration
 
 
 class Publisher:
@@ -31,66 +33,131 @@ class Publisher:
         self.config, self.minter, self.state, self.store = config, minter, state, store
         self.log = log.get("federator.publish")
 
-    def views(self, fresh: dict[str, Fresh], stamp: str) -> tuple[list[SourceView], dict[str, Any]]:
+    def config_digest(self) -> str:
+        """Everything in the configuration that changes the graphs, and nothing else."""
+        shape = {
+            "base": self.config.base_iri,
+            "resolve": self.config.resolve,
+            "sources": [
+                (
+                    s.id,
+                    s.title,
+                    s.level,
+                    s.format,
+                    s.organisation,
+                    s.priority,
+                    s.url if s.is_remote else "",
+                )
+                for s in self.config.sources
+            ],
+        }
+        return graphs.digest(json.dumps(shape, sort_keys=True, default=str))
+
+    def views(self, fresh: dict[str, Fresh], stamp: str) -> list[SourceView]:
         """Every configured source's current records: fresh ones, else the last good ones."""
-        views, previous_all = [], {}
+        views = []
         for src in self.config.sources:
-            previous = self.state.records(src.id)
-            previous_all[src.id] = previous
             if src.id in fresh:
                 f = fresh[src.id]
                 for body in f.bodies:
-                    old = previous.get(body["native_id"])
+                    old = f.previous.get(body["native_id"])
                     same = old is not None and old["digest"] == body["digest"]
                     body["first_seen"] = old["first_seen"] if old else stamp
                     body["changed_at"] = old["changed_at"] if same and old else stamp
                 views.append(SourceView(src, f.organisation, f.organisation_name, f.bodies))
             else:
                 bodies = []
-                for row in previous.values():
+                for row in self.state.records(src.id).values():
                     body = row["body"]
                     body["first_seen"], body["changed_at"] = row["first_seen"], row["changed_at"]
                     bodies.append(body)
                 org, name = source_organisation(src, self.minter)
                 views.append(SourceView(src, org, name, bodies))
-        return views, previous_all
+        return views
 
     def publish(self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh]) -> None:
         stamp = now()
-        views, previous = self.views(fresh, stamp)
-        by_key = {(b["source"], b["native_id"]): b for v in views for b in v.records}
+        old_hashes = self.state.graph_hashes()
+        config_digest = self.config_digest()
+        changed_records = sum(
+            sr.stats.get(k, 0)
+            for sid, sr in runs.items()
+            if sid in fresh
+            for k in ("added", "changed", "removed")
+        )
+        unchanged = (
+            changed_records == 0
+            and old_hashes.get(CONFIG_KEY) == config_digest
+            and not self.store.dirty()
+            and self.store.path is not None
+        )
+        started = time.perf_counter()
+        assignment: Any = None
+        hashes: dict[str, str] = {}
+        gone: list[str] = []
+        resolve_seconds = 0.0
+        if not unchanged:
+            views = self.views(fresh, stamp)
+            resolution = self._resolve(views)
+            resolve_seconds = time.perf_counter() - started
+            assignment = resolution.assignment
+            texts = self._texts(views, resolution)
+            # The store compares each text with what it last wrote: only changed graphs are
+            # touched, and a graph left half-written by a crash is always rewritten.
+            hashes = {g: "" for g in texts}
+            hashes[CONFIG_KEY] = config_digest
+            gone = [g for g in old_hashes if g not in hashes and "/graph/source/" in g]
+            written = set()
+            for graph, text in [*texts.items(), *((g, "") for g in gone)]:
+                result = self.store.sync_graph(graph, text)
+                if result is not None:
+                    written.add(graph)
+                    self.log.debug("publish.graph", graph=graph, added=result[0], removed=result[1])
+            for sr in runs.values():
+                sr.stats["graphs_rewritten"] = int(self.minter.source_graph(sr.source) in written)
+        else:
+            for sr in runs.values():
+                sr.stats["graphs_rewritten"] = 0
+        self.store.append(
+            self.minter.graph("provenance"), self._provenance(run_id, runs, fresh, stamp)
+        )
+        self.store.flush()
+        if self.store.path is not None:
+            snapshot.take(self.store.ox, self.config.data_dir)
+        publish_seconds = time.perf_counter() - started - resolve_seconds
+        for sr in runs.values():
+            sr.durations["resolve"] = round(resolve_seconds, 4)
+            sr.durations["publish"] = round(publish_seconds, 4)
+        self.log.info("publish.done", unchanged=unchanged, seconds=round(publish_seconds, 3))
+        self._commit(run_id, runs, fresh, assignment, hashes, gone, stamp)
+
+    def _resolve(self, views: list[SourceView]) -> Resolution:
         cands = [candidate(b, v.config.level, v.config.priority) for v in views for b in v.records]
-        canonicals = self.state.canonicals()
-        started = time.perf_counter()
-        resolution = resolve(cands, self.config.resolve, self.state.identities(), canonicals)
-        resolve_seconds = time.perf_counter() - started
-        started = time.perf_counter()
+        return resolve(cands, self.config.resolve, self.state.identities(), self.state.canonicals())
+
+    def _texts(self, views: list[SourceView], resolution: Resolution) -> dict[str, str]:
+        """The N-Triples text of every graph but the provenance log."""
         assignment = resolution.assignment
-        canonical = {k: self.minter.algorithm(tok) for k, tok in assignment.token_of.items()}
-        replaced = {
-            self.minter.algorithm(old): self.minter.algorithm(new)
-            for old, new in {
-                **{t: r["replaced_by"] for t, r in canonicals.items() if r.get("replaced_by")},
-                **assignment.replaced,
-            }.items()
-        }
-        unified = Unified(canonical, replaced)
+        canonicals = self.state.canonicals()
+        replaced = {t: r["replaced_by"] for t, r in canonicals.items() if r.get("replaced_by")}
+        replaced.update(assignment.replaced)
+        unified = Unified(
+            {k: self.minter.algorithm(tok) for k, tok in assignment.token_of.items()},
+            {self.minter.algorithm(o): self.minter.algorithm(n) for o, n in replaced.items()},
+        )
+        by_key = {(b["source"], b["native_id"]): b for v in views for b in v.records}
         clusters = [[by_key[k] for k in sorted(c.members)] for c in resolution.clustering.clusters]
         priorities = {s.id: s.priority for s in self.config.sources}
-        multi = {
-            f.name for s in self.config.sources for f in _mapping_fields(s)
-        }  # union per field name
-
-        texts: dict[str, str] = {}
-        for view in views:
-            texts[self.minter.source_graph(view.config.id)] = graphs.source_graph(
-                view, self.minter, unified
-            )
+        multi = {f.name for s in self.config.sources for f in _multi_fields(s)}
         organisations: dict[str, str] = {}
         for view in views:
             organisations.setdefault(view.organisation, view.organisation_name)
             for b in view.records:
                 organisations.setdefault(b["organisation"], b["organisation_name"])
+        texts = {
+            self.minter.source_graph(v.config.id): graphs.source_graph(v, self.minter, unified)
+            for v in views
+        }
         texts[self.minter.graph("unified")] = graphs.unified_graph(
             clusters, unified, priorities, multi
         )
@@ -101,54 +168,19 @@ class Publisher:
             views, organisations, self.minter
         )
         texts[self.minter.graph("vocabulary")] = graphs.vocabulary_graph()
-
-        old_hashes = self.state.graph_hashes()
-        new_hashes = {g: graphs.digest(text) for g, text in texts.items()}
-        changed = {g: text for g, text in texts.items() if old_hashes.get(g) != new_hashes[g]}
-        configured = set(texts)
-        gone = [g for g in old_hashes if g not in configured and "/graph/source/" in g]
-        changed.update({g: "" for g in gone})
-
-        prov = self._provenance(run_id, runs, fresh, previous, stamp)
-        for graph, text in changed.items():
-            added, removed = self.store.sync_graph(graph, text)
-            self.log.debug("publish.graph", graph=graph, added=added, removed=removed)
-        self.store.append(self.minter.graph("provenance"), prov)
-        self.store.flush()
-        if self.store.path is not None:
-            snapshot.take(self.store.ox, self.config.data_dir)
-        publish_seconds = time.perf_counter() - started
-        for sr in runs.values():
-            sr.durations["resolve"] = round(resolve_seconds, 4)
-            sr.durations["publish"] = round(publish_seconds, 4)
-            sr.stats["graphs_rewritten"] = sum(
-                1 for g in changed if g == self.minter.source_graph(sr.source)
-            )
-        self.log.info(
-            "publish.done",
-            graphs_rewritten=len(changed),
-            records=len(by_key),
-            clusters=len(clusters),
-        )
-        self._commit(run_id, runs, fresh, assignment, new_hashes, gone, stamp)
+        return texts
 
     def _provenance(
-        self,
-        run_id: str,
-        runs: dict[str, SourceRun],
-        fresh: dict[str, Fresh],
-        previous: dict[str, Any],
-        stamp: str,
+        self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh], stamp: str
     ) -> str:
         out = []
         for sid, sr in runs.items():
-            src = self.config.source(sid)
             activity = self.minter.activity(run_id, sid)
             out.append(
                 graphs.provenance(
                     activity,
                     self.minter.agent(),
-                    src,
+                    self.config.source(sid),
                     self.minter.source_graph(sid),
                     sr.started,
                     stamp,
@@ -157,24 +189,11 @@ class Publisher:
                 )
             )
             if sid in fresh:
-                seen = {b["native_id"] for b in fresh[sid].bodies}
-                for native, row in previous[sid].items():
+                f = fresh[sid]
+                seen = {b["native_id"] for b in f.bodies}
+                for native, row in f.previous.items():
                     if native not in seen:
-                        d = graphs.iri(row["body"]["subject"])
-                        out.append(
-                            graphs.t(
-                                d,
-                                graphs.iri(graphs.PROV + "invalidatedAtTime"),
-                                graphs.lit(stamp, dtype=graphs.XSD + "dateTime"),
-                            )
-                        )
-                        out.append(
-                            graphs.t(
-                                d,
-                                graphs.iri(graphs.PROV + "wasInvalidatedBy"),
-                                graphs.iri(activity),
-                            )
-                        )
+                        out.append(graphs.withdrawal(row["body"]["subject"], activity, stamp))
         return "".join(out)
 
     def _commit(
@@ -189,57 +208,18 @@ class Publisher:
     ) -> None:
         with self.state.transaction() as db:
             for sid, f in fresh.items():
-                db.execute("DELETE FROM records WHERE source = ?", (sid,))
-                db.executemany(
-                    "INSERT INTO records VALUES (?,?,?,?,?,?)",
-                    [
-                        (
-                            sid,
-                            b["native_id"],
-                            b["digest"],
-                            b["first_seen"],
-                            b["changed_at"],
-                            json.dumps(
-                                {
-                                    k: v
-                                    for k, v in b.items()
-                                    if k not in ("first_seen", "changed_at")
-                                }
-                            ),
-                        )
-                        for b in f.bodies
-                    ],
-                )
                 for url, v in f.validators.items():
                     db.execute(
                         "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
                         (url, v.get("etag"), v.get("last_modified")),
                     )
+                self._commit_records(db, run_id, sid, f, stamp)
             configured = {s.id for s in self.config.sources}
             for (sid,) in db.execute("SELECT DISTINCT source FROM records").fetchall():
                 if sid not in configured:
                     db.execute("DELETE FROM records WHERE source = ?", (sid,))
-            db.execute("DELETE FROM identities")
-            db.executemany(
-                "INSERT INTO identities VALUES (?,?,?,?)",
-                [(k[0], k[1], tok, stamp) for k, tok in assignment.token_of.items()],
-            )
-            for tok, created in assignment.created.items():
-                db.execute(
-                    "INSERT OR IGNORE INTO canonicals (token, created) VALUES (?, ?)",
-                    (tok, created),
-                )
-            for old, new in assignment.replaced.items():
-                db.execute(
-                    "UPDATE canonicals SET replaced_by = ?, replaced_at = ? WHERE token = ?",
-                    (new, stamp, old),
-                )
-            for tok in assignment.retired:
-                db.execute("UPDATE canonicals SET retired_at = ? WHERE token = ?", (stamp, tok))
-            live = set(assignment.token_of.values())
-            db.executemany(
-                "UPDATE canonicals SET retired_at = NULL WHERE token = ?", [(t,) for t in live]
-            )
+            if assignment is not None:
+                self._commit_identities(db, assignment, stamp)
             for g in gone:
                 db.execute("DELETE FROM graph_hashes WHERE graph = ?", (g,))
             db.executemany("INSERT OR REPLACE INTO graph_hashes VALUES (?, ?)", hashes.items())
@@ -249,8 +229,60 @@ class Publisher:
             outcome = "synced" if all(r.outcome == "synced" for r in runs.values()) else "failed"
             self.state.end_run(db, run_id, outcome)
 
+    def _commit_records(self, db: Any, run_id: str, sid: str, f: Fresh, stamp: str) -> None:
+        """Write what changed in one source's records, and log it in the change feed."""
+        current = {b["native_id"]: b for b in f.bodies}
+        changes = []
+        for native, body in current.items():
+            old = f.previous.get(native)
+            if old is not None and old["digest"] == body["digest"]:
+                continue
+            kind = "update" if old is not None else "create"
+            changes.append((run_id, stamp, sid, native, kind))
+            stored = {k: v for k, v in body.items() if k not in ("first_seen", "changed_at")}
+            db.execute(
+                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?)",
+                (
+                    sid,
+                    native,
+                    body["digest"],
+                    body["first_seen"],
+                    body["changed_at"],
+                    json.dumps(stored),
+                ),
+            )
+        for native in f.previous:
+            if native not in current:
+                changes.append((run_id, stamp, sid, native, "delete"))
+                db.execute("DELETE FROM records WHERE source = ? AND native_id = ?", (sid, native))
+        db.executemany(
+            "INSERT INTO changes (run_id, at, source, native_id, kind) VALUES (?,?,?,?,?)", changes
+        )
 
-def _mapping_fields(source: Any) -> list[Any]:
+    def _commit_identities(self, db: Any, assignment: Any, stamp: str) -> None:
+        db.execute("DELETE FROM identities")
+        db.executemany(
+            "INSERT INTO identities VALUES (?,?,?,?)",
+            [(k[0], k[1], tok, stamp) for k, tok in assignment.token_of.items()],
+        )
+        for tok, created in assignment.created.items():
+            db.execute(
+                "INSERT OR IGNORE INTO canonicals (token, created) VALUES (?, ?)", (tok, created)
+            )
+        for old, new in assignment.replaced.items():
+            db.execute(
+                "UPDATE canonicals SET replaced_by = ?, replaced_at = ? WHERE token = ?",
+                (new, stamp, old),
+            )
+        for tok in assignment.retired:
+            db.execute("UPDATE canonicals SET retired_at = ? WHERE token = ?", (stamp, tok))
+        db.executemany(
+            "UPDATE canonicals SET retired_at = NULL WHERE token = ?",
+            [(t,) for t in set(assignment.token_of.values())],
+        )
+
+
+def _multi_fields(source: Any) -> list[Any]:
     from federator.map import spec
 
     mapping = spec.load(source.mapping or spec.builtin_path(source.format))

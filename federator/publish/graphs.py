@@ -280,5 +280,13 @@ def provenance(
     return "".join(out)
 
 
+def withdrawal(subject: str, activity: str, stamp: str) -> str:
+    """A registration that disappeared from its source: when, and by which run."""
+    d = iri(subject)
+    return t(d, iri(PROV + "invalidatedAtTime"), lit(stamp, dtype=XSD + "dateTime")) + t(
+        d, iri(PROV + "wasInvalidatedBy"), iri(activity)
+    )
+
+
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -57,6 +57,7 @@ class Store:
     def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
         self.path = path
         self._memory: dict[str, set[str]] = {}  # in-memory stores remember here
+        self._digests: dict[str, str] = {}
         if path is None:
             self.ox = ox.Store()
             self.published: Path | None = None
@@ -83,24 +84,48 @@ class Store:
             return None
         return set(gzip.decompress(file.read_bytes()).decode("utf-8").splitlines())
 
-    def _remember(self, graph: str, lines: set[str]) -> None:
+    def _remember(self, graph: str, lines: set[str], digest: str) -> None:
         file = self._file(graph)
         if file is None:
-            self._memory[graph] = lines
+            self._memory[graph], self._digests[graph] = lines, digest
             return
         tmp = file.with_suffix(".tmp")
         tmp.write_bytes(gzip.compress("\n".join(sorted(lines)).encode("utf-8"), compresslevel=1))
         os.replace(tmp, file)
+        file.with_suffix(".sha256").write_text(digest + "\n")
         file.with_suffix(".dirty").unlink(missing_ok=True)
 
     def _mark_dirty(self, graph: str) -> None:
         file = self._file(graph)
         if file is not None:
+            file.with_suffix(".sha256").unlink(missing_ok=True)
             file.with_suffix(".dirty").touch()
 
+    def dirty(self) -> bool:
+        """True when a graph write was interrupted (the next publish must rewrite it)."""
+        return self.published is not None and any(self.published.glob("*.dirty"))
+
     # -- writing ---------------------------------------------------------------------------
-    def sync_graph(self, graph: str, ntriples: str) -> tuple[int, int]:
-        """Make a named graph hold exactly these N-Triples; return (added, removed)."""
+    def _digest_file(self, graph: str) -> Path | None:
+        file = self._file(graph)
+        return file.with_suffix(".sha256") if file is not None else None
+
+    def published_digest(self, graph: str) -> str | None:
+        """Digest of the text last written to ``graph``; None when unknown or interrupted."""
+        file = self._file(graph)
+        if file is None:
+            return self._digests.get(graph)
+        if file.with_suffix(".dirty").exists():
+            return None
+        digest_file = file.with_suffix(".sha256")
+        return digest_file.read_text().strip() if digest_file.exists() else None
+
+    def sync_graph(self, graph: str, ntriples: str) -> tuple[int, int] | None:
+        """Make a named graph hold exactly these N-Triples; return (added, removed), or None
+        when the graph already holds this text."""
+        digest = hashlib.sha256(ntriples.encode("utf-8")).hexdigest()
+        if self.published_digest(graph) == digest:
+            return None
         new = {line for line in ntriples.splitlines() if line.strip()}
         old = self._last(graph)
         g = ox.NamedNode(graph)
@@ -122,7 +147,7 @@ class Store:
                 self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
             else:
                 self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
-        self._remember(graph, new)
+        self._remember(graph, new, digest)
         return len(added_lines), removed
 
     def append(self, graph: str, ntriples: str) -> None:
