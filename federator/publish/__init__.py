@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from federator import log
 from federator.config import Config
+from federator.faults import pause_point
 from federator.map.mapper import source_organisation
 from federator.publish import graphs, snapshot
 from federator.publish.graphs import SourceView, Unified
@@ -112,6 +113,7 @@ class Publisher:
                 result = self.store.sync_graph(graph, text)
                 if result is not None:
                     written.add(graph)
+                    pause_point("publish.between_graphs")
                     self.log.debug("publish.graph", graph=graph, added=result[0], removed=result[1])
             for sr in runs.values():
                 sr.stats["graphs_rewritten"] = int(self.minter.source_graph(sr.source) in written)
@@ -124,6 +126,7 @@ class Publisher:
         self.store.flush()
         if self.store.path is not None:
             snapshot.take(self.store.ox, self.config.data_dir)
+        pause_point("publish.before_commit")
         publish_seconds = time.perf_counter() - started - resolve_seconds
         for sr in runs.values():
             sr.durations["resolve"] = round(resolve_seconds, 4)

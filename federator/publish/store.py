@@ -18,6 +18,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from federator.faults import pause_point
+
 Triple = tuple[Node, Node, Node]
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -141,6 +143,7 @@ class Store:
             for q in ox.parse("\n".join(gone).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
                 self.ox.remove(ox.Quad(q.subject, q.predicate, q.object, g))
             removed, added_lines = len(gone), new - old
+        pause_point("store.mid_graph")
         if added_lines:
             data = "\n".join(added_lines).encode("utf-8")
             if len(added_lines) > 5000:

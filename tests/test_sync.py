@@ -1,0 +1,331 @@
+"""Incremental and safe sync: real register history, the withdrawal guard, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+from conftest import SHARED, write_config
+
+from federator import config
+from federator.demo import CONTRACT_QUERY
+from federator.pipeline import Federator
+from federator.publish import snapshot
+from federator.query import run_query
+from federator.sim import Registers, RegisterServer
+from federator.state import State
+
+SNAPSHOTS = SHARED / "algoritmeregister" / "snapshots"
+DAYS = ("2026-06-22", "2026-07-22", "2026-08-08")
+
+
+def api_shape(record: dict[str, str]) -> dict[str, Any]:
+    """A snapshot record (the scraper's flattened shape) as the register's API serves it."""
+    status = {
+        "in_gebruik": "In gebruik",
+        "ontwikkeling": "In ontwikkeling",
+        "buiten_gebruik": "Buiten gebruik",
+    }.get(record["status"], record["status"])
+    return {
+        "lars": record["id"],
+        "name": record["title"],
+        "organization": record["organisatie"],
+        "status": status,
+        "goal": record["doel"] or None,
+        "lawful_basis": record["juridische_basis"] or None,
+        "description_short": record["doel"] or record["title"],
+        "create_dt": record["geregistreerd"],
+        "standard_version": "1.0",
+        "lang": "nld",
+        "language": "NLD",
+        "org_id": None,
+        "source_id": None,
+        "url": None,
+    }
+
+
+def day(name: str) -> dict[str, dict[str, Any]]:
+    data = json.loads((SNAPSHOTS / f"{name}.json").read_text("utf-8"))
+    return {r["id"]: api_shape(r) for r in data["algoritmes"]}
+
+
+def contract(store: ox.Store) -> set[tuple[str, str]]:
+    return {(s["source"].value, s["id"].value) for s in run_query(store, CONTRACT_QUERY)}
+
+
+def test_replaying_the_real_registers_history_finds_the_real_changes(tmp_path: Path) -> None:
+    with RegisterServer(Registers()) as server:
+        cfg = config.load(
+            write_config(
+                tmp_path / "f.yaml",
+                [
+                    {
+                        "id": "national",
+                        "title": "Algoritmeregister",
+                        "level": "national",
+                        "format": "algoritmeregister-api",
+                        "url": server.api_url,
+                    }
+                ],
+            )
+        )
+        fed = Federator(cfg)
+        before: dict[str, dict[str, Any]] = {}
+        for name in DAYS:
+            records = day(name)
+            server.registers.api_records = list(records.values())
+            report = fed.run_once()
+            stats = report.sources["national"].stats
+            added = set(records) - set(before)
+            removed = set(before) - set(records)
+            changed = {k for k in records if k in before and records[k] != before[k]}
+            assert (stats["added"], stats["changed"], stats["removed"]) == (
+                len(added),
+                len(changed),
+                len(removed),
+            ), name
+            assert stats["unchanged"] == len(records) - len(added) - len(changed)
+            published = contract(fed.store.ox)
+            assert published == {("national", k) for k in records}
+            if removed:
+                gone = next(iter(removed))
+                prov = run_query(
+                    fed.store.ox,
+                    """
+                    PREFIX prov: <http://www.w3.org/ns/prov#>
+                    PREFIX reg: <https://w3id.org/federator/vocab#>
+                    SELECT ?when WHERE { ?d prov:invalidatedAtTime ?when }""",
+                )
+                assert len(list(prov)) == len(removed), gone
+            before = records
+        # The real register: 54 added, 1 withdrawn, 32 changed between the first and last day.
+        changes = (
+            State(cfg.data_dir)
+            .db.execute("SELECT kind, COUNT(*) FROM changes GROUP BY kind")
+            .fetchall()
+        )
+        assert dict(changes) == {"create": 1477 + 54, "update": 29 + 4, "delete": 1}
+
+
+def test_no_change_run_fetches_nothing_new_and_rewrites_nothing(tmp_path: Path) -> None:
+    with RegisterServer(Registers()) as server:
+        server.registers.api_records = list(day(DAYS[0]).values())
+        server.registers.put("u.json", json.dumps([{"name": "A", "source_id": "U-1"}]).encode())
+        cfg = config.load(
+            write_config(
+                tmp_path / "f.yaml",
+                [
+                    {
+                        "id": "national",
+                        "title": "N",
+                        "level": "national",
+                        "format": "algoritmeregister-api",
+                        "url": server.api_url,
+                    },
+                    {
+                        "id": "utrecht",
+                        "title": "U",
+                        "level": "municipal",
+                        "organisation": "gm0344",
+                        "format": "algoritmeregister-json",
+                        "url": server.file_url("u.json"),
+                    },
+                ],
+            )
+        )
+        fed = Federator(cfg)
+        fed.run_once()
+        second = fed.run_once()
+        assert second.sources["utrecht"].stats["fetched_documents"] == 0
+        assert second.sources["national"].stats["unchanged"] == 1477
+        assert server.registers.requests[-1] == ("GET", "/files/u.json", 304)
+        assert second.sources["national"].durations["resolve"] == 0.0
+
+
+def guarded_setup(tmp_path: Path, server: RegisterServer, n: int = 20) -> tuple[Federator, Path]:
+    records = [{"name": f"Algoritme {i}", "source_id": f"U-{i}"} for i in range(n)]
+    server.registers.put("u.json", json.dumps(records).encode())
+    path = write_config(
+        tmp_path / "f.yaml",
+        [
+            {
+                "id": "utrecht",
+                "title": "U",
+                "level": "municipal",
+                "organisation": "gm0344",
+                "format": "algoritmeregister-json",
+                "url": server.file_url("u.json"),
+            }
+        ],
+    )
+    fed = Federator(config.load(path))
+    assert fed.run_once().exit_code == 0
+    return fed, path
+
+
+@pytest.mark.parametrize(("keep", "code"), [(0, "guard_empty"), (10, "guard_withdrawals")])
+def test_mass_withdrawal_is_held_back_until_accepted(tmp_path: Path, keep: int, code: str) -> None:
+    with RegisterServer(Registers()) as server:
+        fed, path = guarded_setup(tmp_path, server)
+        kept = [{"name": f"Algoritme {i}", "source_id": f"U-{i}"} for i in range(keep)]
+        server.registers.put("u.json", json.dumps(kept).encode())
+        report = fed.run_once()
+        sr = report.sources["utrecht"]
+        assert report.exit_code == 1 and sr.error_code == code
+        assert "--accept-withdrawals" in (sr.error or "")
+        assert len(contract(fed.store.ox)) == 20  # the last good graph stays
+        fed.close()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "federator",
+                "run",
+                "--once",
+                "--source",
+                "utrecht",
+                "--accept-withdrawals",
+                "--config",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        store = snapshot.open_current(path.parent / "var")
+        assert store is not None and len(contract(store)) == keep
+
+
+def test_a_small_withdrawal_is_applied(tmp_path: Path) -> None:
+    with RegisterServer(Registers()) as server:
+        fed, _ = guarded_setup(tmp_path, server)
+        kept = [{"name": f"Algoritme {i}", "source_id": f"U-{i}"} for i in range(1, 20)]
+        server.registers.put("u.json", json.dumps(kept).encode())
+        report = fed.run_once()
+        assert report.exit_code == 0 and report.sources["utrecht"].stats["removed"] == 1
+        assert ("utrecht", "U-0") not in contract(fed.store.ox)
+
+
+def run_until_paused(path: Path, point: str, tmp_path: Path) -> None:
+    """Start ``run --once``, wait until it reaches a pause point, then SIGKILL it."""
+    marker = tmp_path / f"paused-{point}"
+    env = {**os.environ, "FEDERATOR_PAUSE_AT": point, "FEDERATOR_PAUSE_FILE": str(marker)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "federator", "run", "--once", "--config", str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None, "the run ended before reaching the pause point"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@pytest.mark.parametrize(
+    ("point", "published_before_kill"),
+    [
+        ("store.mid_graph", False),
+        ("publish.between_graphs", False),
+        ("publish.before_commit", True),
+    ],
+)
+def test_sigkill_during_publish_keeps_the_last_state_and_the_next_run_completes(
+    tmp_path: Path, point: str, published_before_kill: bool
+) -> None:
+    with RegisterServer(Registers()) as server:
+        fed, path = guarded_setup(tmp_path, server)
+        fed.close()
+        data_dir = path.parent / "var"
+        store = snapshot.open_current(data_dir)
+        assert store is not None
+        first = contract(store)
+        changed = [{"name": f"Algoritme {i} (nieuw)", "source_id": f"U-{i}"} for i in range(20)]
+        changed.append({"name": "Nog een", "source_id": "U-99"})
+        server.registers.put("u.json", json.dumps(changed).encode())
+        run_until_paused(path, point, tmp_path)
+        # Readers see the last published state: the old one, or the new one when the kill came
+        # after the snapshot but before the state was committed.
+        store = snapshot.open_current(data_dir)
+        expected = first | {("utrecht", "U-99")} if published_before_kill else first
+        assert store is not None and contract(store) == expected
+        state = State(data_dir)
+        assert state.db.execute("SELECT COUNT(*) FROM runs WHERE outcome='running'").fetchone()[0]
+        done = subprocess.run(
+            [sys.executable, "-m", "federator", "run", "--once", "--config", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        store = snapshot.open_current(data_dir)
+        assert store is not None
+        assert contract(store) == first | {("utrecht", "U-99")}
+        titles = {
+            s["t"].value
+            for s in run_query(
+                store,
+                """
+            PREFIX dcterms: <http://purl.org/dc/terms/>
+            PREFIX reg: <https://w3id.org/federator/vocab#>
+            SELECT ?t WHERE { ?a a reg:Algorithm ; dcterms:title ?t }""",
+            )
+        }
+        assert titles == {f"Algoritme {i} (nieuw)" for i in range(20)} | {"Nog een"}
+        # Nothing of the interrupted write is left over: no old titles, no doubled statements.
+        old = list(run_query(store, 'SELECT ?s WHERE { ?s ?p "Algoritme 3"@nl }'))
+        assert old == []
+        per_graph = {
+            s["g"].value: int(s["n"].value)
+            for s in run_query(
+                store,
+                """
+            SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g {
+              ?s <http://purl.org/dc/terms/title> ?o } } GROUP BY ?g""",
+            )
+        }
+        assert per_graph["https://algoritmes.example.org/graph/source/utrecht"] == 21 + 1
+        assert per_graph["https://algoritmes.example.org/graph/unified"] == 21
+        assert (
+            state.db.execute("SELECT COUNT(*) FROM runs WHERE outcome='running'").fetchone()[0] == 0
+        )
+
+
+def test_remap_uses_stored_payloads_without_fetching(tmp_path: Path) -> None:
+    with RegisterServer(Registers()) as server:
+        fed, path = guarded_setup(tmp_path, server, n=3)
+        fetched = len(server.registers.requests)
+        mapping = tmp_path / "m.yaml"
+        mapping.write_text(
+            "extends: algoritmeregister-json.yaml\n"
+            "fields:\n  name:\n    property: dcterms:alternative\n"
+            "    transforms: [text]\n"
+        )
+        fed.close()
+        text = path.read_text().replace(
+            "format: algoritmeregister-json",
+            f"format: algoritmeregister-json\n  mapping: {mapping}",
+        )
+        path.write_text(text)
+        fed = Federator(config.load(path))
+        report = fed.remap()
+        assert report.exit_code == 0 and report.sources["utrecht"].stats["changed"] == 3
+        assert len(server.registers.requests) == fetched
+        alt = list(
+            run_query(
+                fed.store.ox, "SELECT ?a WHERE { ?x <http://purl.org/dc/terms/alternative> ?a }"
+            )
+        )
+        assert len(alt) == 6  # the description and the unified algorithm
