@@ -28,6 +28,7 @@ from federator.map.mapper import map_records, record_body, source_organisation
 from federator.publish import Publisher
 from federator.state import SourceRun, State, new_run_id, now
 from federator.validate import issue, validate
+from federator.validate.quality import completeness
 from federator.vocab import Minter
 
 
@@ -151,6 +152,7 @@ class Federator:
             duplicates=len(mapped.duplicates),
             warnings=sum(1 for i in sr.issues if i["severity"] == "warning"),
         )
+        sr.stats["completeness"] = completeness(bodies, mapping)
         self._guard(source, previous, bodies, removed, accept_withdrawals)
         validators = {
             p.url: {"etag": p.etag, "last_modified": p.last_modified}

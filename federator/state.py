@@ -80,7 +80,7 @@ class SourceRun:
     outcome: str = "running"
     error: str | None = None
     error_code: str | None = None
-    stats: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
     durations: dict[str, float] = field(default_factory=dict)
     payloads: list[dict[str, Any]] = field(default_factory=list)

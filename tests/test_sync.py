@@ -310,7 +310,7 @@ def test_remap_uses_stored_payloads_without_fetching(tmp_path: Path) -> None:
         mapping = tmp_path / "m.yaml"
         mapping.write_text(
             "extends: algoritmeregister-json.yaml\n"
-            "fields:\n  name:\n    property: dcterms:alternative\n"
+            "fields:\n  alternative:\n    from: name\n    property: dcterms:alternative\n"
             "    transforms: [text]\n"
         )
         fed.close()

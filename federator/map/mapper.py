@@ -18,7 +18,7 @@ from federator.config import SourceConfig
 from federator.harvest import Harvested
 from federator.map import transforms
 from federator.map.spec import FieldSpec, Mapping
-from federator.vocab import VCARD, Minter
+from federator.vocab import DCTERMS, REG, VCARD, Minter
 
 Triple = tuple[Node, Node, Node]
 
@@ -217,6 +217,7 @@ def _map_one(
         position=pos,
     )
     s = URIRef(subject)
+    rec.fields["_identity"] = _identity_triples(s, ident, org_iri, org_name)
     for spec in mapping.fields:
         raw = _first(record, spec.sources)
         if raw is None:
@@ -246,6 +247,24 @@ def _map_one(
                 rec.fields[spec.name] = _emit(spec, s, value, lang, org_name, "")
         rec.warnings += ctx.warnings
     return rec
+
+
+def _identity_triples(
+    s: URIRef, ident: dict[str, str | None], org_iri: str, org_name: str
+) -> list[Triple]:
+    """What identifies the registration; the validate stage's must-rules look at these."""
+    out: list[Triple] = [(s, RDF.type, REG.AlgorithmDescription)]
+    if ident.get("lars") or ident.get("source_id"):
+        out.append((s, DCTERMS.identifier, Literal(ident.get("lars") or ident.get("source_id"))))
+    if ident.get("lars"):
+        out.append((s, REG.lars, Literal(ident["lars"])))
+    if ident.get("source_id"):
+        out.append((s, REG.sourceRecordId, Literal(ident["source_id"])))
+    if org_iri:
+        out.append((s, DCTERMS.publisher, URIRef(org_iri)))
+    if org_name:
+        out.append((s, REG.organisationName, Literal(org_name)))
+    return out
 
 
 def _organisation(

@@ -103,6 +103,7 @@ class Publisher:
             resolve_seconds = time.perf_counter() - started
             assignment = resolution.assignment
             texts = self._texts(views, resolution)
+            texts[self.minter.graph("quality")] = self._quality(views, runs)
             # The store compares each text with what it last wrote: only changed graphs are
             # touched, and a graph left half-written by a crash is always rewritten.
             hashes = {g: "" for g in texts}
@@ -137,6 +138,26 @@ class Publisher:
     def _resolve(self, views: list[SourceView]) -> Resolution:
         cands = [candidate(b, v.config.level, v.config.priority) for v in views for b in v.records]
         return resolve(cands, self.config.resolve, self.state.identities(), self.state.canonicals())
+
+    def _quality(self, views: list[SourceView], runs: dict[str, SourceRun]) -> str:
+        from federator.map import spec
+        from federator.validate.quality import completeness, quality_graph
+
+        standard = spec.load(spec.builtin_path("algoritmeregister-json"))
+        per_source = {}
+        for v in views:
+            sid = v.config.id
+            last = (
+                runs[sid].stats
+                if sid in runs
+                else ((self.state.source_runs(sid, limit=1) or [{"stats": {}}])[0]["stats"])
+            )
+            per_source[sid] = {
+                "completeness": completeness(v.records, standard),
+                "rejected": last.get("rejected", 0),
+                "warnings": sum(len(b.get("warnings", [])) for b in v.records),
+            }
+        return quality_graph(per_source, standard, self.minter)
 
     def _texts(self, views: list[SourceView], resolution: Resolution) -> dict[str, str]:
         """The N-Triples text of every graph but the provenance log."""

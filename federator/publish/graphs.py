@@ -115,17 +115,8 @@ def source_graph(view: SourceView, minter: Minter, unified: Unified) -> str:
             t(rec, iri(DCT + "modified"), modified_literal(body)),
             t(rec, iri(FOAF + "primaryTopic"), iri(canonical)),
             t(rec, iri(REG + "description"), desc),
-            t(desc, RDF_TYPE, iri(REG + "AlgorithmDescription")),
-            t(desc, iri(DCT + "publisher"), iri(body["organisation"])),
             t(desc, iri(REG + "contentHash"), lit(body["digest"])),
         ]
-        if body["organisation_name"]:
-            out.append(t(desc, iri(REG + "organisationName"), lit(body["organisation_name"])))
-        ident = body["identity"]
-        if ident.get("lars"):
-            out.append(t(desc, iri(REG + "lars"), lit(ident["lars"])))
-        if ident.get("source_id"):
-            out.append(t(desc, iri(REG + "sourceRecordId"), lit(ident["source_id"])))
         for w in body.get("warnings", []):
             out.append(t(rec, iri(REG + "warning"), lit(w["message_en"], "en")))
             out.append(t(rec, iri(REG + "warning"), lit(w["message_nl"], "nl")))
@@ -163,6 +154,8 @@ def unified_graph(
         chosen: dict[str, str] = {}
         for body in ranked:
             for name, text in body["nt"].items():
+                if name.startswith("_"):
+                    continue  # identity statements describe the source's record, not the algorithm
                 rewritten = text.replace(f"<{body['subject']}", f"<{canonical}")
                 if name in multi_fields:
                     chosen[name] = chosen.get(name, "") + rewritten

@@ -13,10 +13,8 @@ from typing import Any
 
 from federator.map.mapper import MappedRecord
 from federator.map.spec import Mapping
+from federator.validate import shapes
 from federator.validate.messages import render
-
-# Fields the publication standard 1.0 marks required (a warning when missing).
-RECOMMENDED = ("description_short", "status", "contact_email", "publication_category")
 
 
 @dataclass
@@ -51,27 +49,21 @@ def issue(
 
 
 def check(rec: MappedRecord, mapping: Mapping) -> list[dict[str, Any]]:
-    """Every issue of one record, errors first."""
+    """Every issue of one record against the shapes, errors first."""
     out: list[dict[str, Any]] = []
-    if not (rec.identity.get("lars") or rec.identity.get("source_id")):
-        out.append(issue(rec, "missing_identifier", mapping, "source_id"))
-    if not rec.values.get("name"):
-        out.append(issue(rec, "missing_name", mapping, "name"))
-    if not rec.organisation:
-        out.append(issue(rec, "missing_organisation", mapping, "organization"))
-    version = (rec.identity.get("version") or "").strip()
-    if version.startswith("1"):
-        for name in RECOMMENDED:
-            if rec.values.get(name) in (None, "", []):
-                out.append(issue(rec, "missing_recommended", mapping, name))
-    for spec in mapping.fields:
-        value = rec.values.get(spec.name)
-        if spec.max_length and isinstance(value, str) and len(value) > spec.max_length:
-            out.append(
-                issue(rec, "too_long", mapping, spec.name, value[:60] + "…", spec.max_length)
-            )
-    for field_name, code, value in rec.warnings:
-        out.append(issue(rec, code, mapping, field_name, value))
+    triples = rec.triples()
+    for v in shapes.validate_triples(triples):
+        rule = v.rule
+        if v.value is None and rule.kind == "max":
+            # Name what is there too much of (the text that could not be typed).
+            found = rule.values(shapes.index(triples), v.focus)
+            value = "; ".join(shapes.literal_text(n) for n in found)
+        else:
+            value = shapes.literal_text(v.value)
+        if rule.code == "too_long" and len(value) > 60:
+            value = value[:60] + "…"
+        limit = rule.limit if isinstance(rule.limit, int) else None
+        out.append(issue(rec, rule.code, mapping, rule.field, value, limit))
     return out
 
 
