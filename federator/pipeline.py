@@ -25,7 +25,7 @@ from federator.harvest.rawstore import RawStore
 from federator.lock import RunLock
 from federator.map import spec
 from federator.map.mapper import map_records, record_body, source_organisation
-from federator.publish import Publisher
+from federator.publish.publisher import Publisher
 from federator.state import SourceRun, State, new_run_id, now
 from federator.validate import issue, validate
 from federator.validate.quality import completeness
@@ -103,6 +103,13 @@ class Federator:
         previous = self.state.records(source.id)
         sr.stats["fetched_documents"] = sum(1 for p in harvested.payloads if p.status != 304)
         if harvested.not_modified:
+            # Nothing to do, but the log must still say what stays rejected and warned.
+            last = self.state.last_synced_run(source.id)
+            if last is not None:
+                sr.issues = self.state.issues(source.id, last["run_id"])
+                for key in ("rejected", "warnings", "duplicates", "completeness"):
+                    if key in last["stats"]:
+                        sr.stats[key] = last["stats"][key]
             sr.stats.update(fetched=0, unchanged=len(previous))
             return None
         mapping = self.mapping_for(source)
@@ -218,32 +225,30 @@ class Federator:
         """Re-map the stored raw payloads of each source (after a mapping changed): no fetching."""
         from federator.harvest import Payload, replay
 
-        run_id = new_run_id()
-        self.state.start_run(run_id, "remap", os.getpid())
+        run_id = self._start(run_id_trigger="remap")
         runs: dict[str, SourceRun] = {}
         fresh: dict[str, Fresh] = {}
-        for source in self.config.sources:
-            if source_ids and source.id not in source_ids:
-                continue
-            sr = SourceRun(run_id, source.id)
-            runs[source.id] = sr
-            payloads = [Payload(**p) for p in self.state.last_payloads(source.id)]
-            try:
-                if not payloads:
-                    raise SourceError(
-                        f"source {source.id!r} has no stored payloads to re-map",
-                        code="nothing_stored",
-                    )
-                harvested = replay(source, payloads, self.raw)
-                sr.payloads = [p.to_dict() for p in payloads]
-                f = self.process(source, sr, harvested, accept_withdrawals=False)
-                if f is not None:
-                    fresh[source.id] = f
-                sr.outcome = "synced"
-            except FederatorError as exc:
-                sr.outcome, sr.error, sr.error_code = "failed", exc.message, exc.code
-        Publisher(self.config, self.minter, self.state, self.store).publish(run_id, runs, fresh)
-        return RunReport(run_id, runs)
+        try:
+            for source in self._selected(source_ids):
+                sr = runs[source.id] = SourceRun(run_id, source.id)
+                self.state.start_source_run(sr)
+                payloads = [Payload(**p) for p in self.state.last_payloads(source.id)]
+                try:
+                    if not payloads:
+                        raise SourceError(
+                            f"source {source.id!r} has no stored payloads to re-map",
+                            code="nothing_stored",
+                        )
+                    sr.payloads = [p.to_dict() for p in payloads]
+                    f = self.process(source, sr, replay(source, payloads, self.raw), False)
+                    if f is not None:
+                        fresh[source.id] = f
+                    sr.outcome = "synced"
+                except FederatorError as exc:
+                    sr.outcome, sr.error, sr.error_code = "failed", exc.message, exc.code
+            return self._publish(run_id, runs, fresh)
+        finally:
+            structlog.contextvars.unbind_contextvars("run")
 
     # -- the whole cycle ----------------------------------------------------------------
     def run_once(
@@ -253,22 +258,37 @@ class Federator:
         accept_withdrawals: bool = False,
         trigger: str = "manual",
     ) -> RunReport:
+        """Harvest, map and validate every (or the named) source, then publish them all."""
+        run_id = self._start(run_id_trigger=trigger)
+        try:
+            runs: dict[str, SourceRun] = {}
+            fresh: dict[str, Fresh] = {}
+            for source in self._selected(source_ids):
+                sr, f, ok = self.run_source(source, run_id, accept_withdrawals)
+                runs[source.id] = sr
+                if f is not None:
+                    fresh[source.id] = f
+                if ok:
+                    sr.outcome = "synced"
+            return self._publish(run_id, runs, fresh)
+        finally:
+            structlog.contextvars.unbind_contextvars("run")
+
+    def _start(self, run_id_trigger: str) -> str:
         run_id = new_run_id()
         structlog.contextvars.bind_contextvars(run=run_id)
-        self.state.start_run(run_id, trigger, os.getpid())
-        selected = [s for s in self.config.sources if not source_ids or s.id in source_ids]
-        runs: dict[str, SourceRun] = {}
-        fresh: dict[str, Fresh] = {}
-        for source in selected:
-            sr, f, ok = self.run_source(source, run_id, accept_withdrawals)
-            runs[source.id] = sr
-            if f is not None:
-                fresh[source.id] = f
-            if ok:
-                sr.outcome = "synced"
-        publisher = Publisher(self.config, self.minter, self.state, self.store)
+        self.state.start_run(run_id, run_id_trigger, os.getpid())
+        return run_id
+
+    def _selected(self, source_ids: Sequence[str] | None) -> list[SourceConfig]:
+        return [s for s in self.config.sources if not source_ids or s.id in source_ids]
+
+    def _publish(
+        self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh]
+    ) -> RunReport:
+        """Publish, then record the run; a failed publish fails every source and keeps state."""
         try:
-            publisher.publish(run_id, runs, fresh)
+            Publisher(self.config, self.minter, self.state, self.store).publish(run_id, runs, fresh)
         except Exception as exc:
             for sr in runs.values():
                 if sr.outcome == "synced":
@@ -284,13 +304,10 @@ class Federator:
                     self.state.write_source_run(db, sr)
                 self.state.end_run(db, run_id, "failed")
             return RunReport(run_id, runs)
-        report = RunReport(run_id, runs)
         for sr in runs.values():
             self.log.info("source.done", source=sr.source, outcome=sr.outcome, **sr.stats)
-        keep = int(self.config.history.get("keep_runs", 200))
-        self.state.prune(keep)
-        structlog.contextvars.unbind_contextvars("run")
-        return report
+        self.state.prune(int(self.config.history.get("keep_runs", 200)))
+        return RunReport(run_id, runs)
 
 
 def _safe_url(url: str) -> str:

@@ -35,22 +35,17 @@ class QueryError(Exception):
 
 
 def run_query(store: ox.Store, sparql: str) -> Any:
-    if _is_update(sparql):
-        raise QueryError("updates are not allowed: the published graph is read-only")
+    """Run a read-only query with the union of all graphs as default graph."""
+    from federator.server.sparql import Refused, check_read_only
+
+    try:
+        check_read_only(sparql)  # updates and SERVICE are refused without running anything
+    except Refused as exc:
+        raise QueryError(exc.message) from exc
     try:
         return store.query(sparql, use_default_graph_as_union=True)
     except SyntaxError as exc:
         raise QueryError(str(exc)) from exc
-
-
-def _is_update(sparql: str) -> bool:
-    try:
-        ox.Store().update(sparql)  # parse-only check against an empty in-memory store
-    except SyntaxError:
-        return False
-    except Exception:
-        return True
-    return True
 
 
 def write_results(result: Any, fmt: str, out: IO[bytes]) -> None:

@@ -26,13 +26,12 @@ def source_line(source: str, outcome: str, stats: dict[str, Any], error: str | N
 
 
 def next_run(cfg: Config, source_id: str, now: datetime) -> str:
-    from federator.schedule import parse_schedule
+    """The running daemon's plan for the source, else what its schedule gives."""
+    from federator.daemon import planned_next_run
 
-    src = cfg.source(source_id)
-    if src.schedule is None:
+    if cfg.source(source_id).schedule is None:
         return "not scheduled"
-    fire = parse_schedule(src.schedule).get_next_fire_time(None, now)
-    return fire.isoformat(timespec="seconds") if fire else "never"
+    return planned_next_run(cfg, source_id, now) or "never"
 
 
 def status_table(cfg: Config, state: State, now: datetime) -> str:

@@ -191,7 +191,7 @@ class State:
             db.execute(
                 """DELETE FROM source_runs WHERE rowid IN (
                      SELECT rowid FROM (SELECT rowid, ROW_NUMBER() OVER (
-                       PARTITION BY source ORDER BY started DESC) AS n FROM source_runs)
+                       PARTITION BY source ORDER BY started DESC, rowid DESC) AS n FROM source_runs)
                      WHERE n > ?)""",
                 (keep_runs,),
             )
@@ -206,7 +206,7 @@ class State:
 
     def source_runs(self, source: str, limit: int = 20) -> list[dict[str, Any]]:
         rows = self.db.execute(
-            "SELECT * FROM source_runs WHERE source = ? ORDER BY started DESC, run_id DESC LIMIT ?",
+            "SELECT * FROM source_runs WHERE source = ? ORDER BY started DESC, rowid DESC LIMIT ?",
             (source, limit),
         ).fetchall()
         return [_source_run_row(r) for r in rows]
@@ -225,6 +225,14 @@ class State:
         ).fetchall()
         return [dict(r) for r in rows]
 
+    def last_synced_run(self, source: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT * FROM source_runs WHERE source = ? AND outcome = 'synced' "
+            "ORDER BY started DESC, rowid DESC LIMIT 1",
+            (source,),
+        ).fetchone()
+        return _source_run_row(row) if row else None
+
     def last_success(self, source: str) -> str | None:
         row = self.db.execute(
             "SELECT MAX(ended) AS t FROM source_runs WHERE source = ? AND outcome = 'synced'",
@@ -236,7 +244,7 @@ class State:
         """The payloads of the source's newest run that fetched documents (for ``remap``)."""
         for row in self.db.execute(
             "SELECT payloads FROM source_runs WHERE source = ? AND outcome = 'synced' "
-            "ORDER BY started DESC",
+            "ORDER BY started DESC, rowid DESC",
             (source,),
         ):
             payloads = json.loads(row["payloads"])

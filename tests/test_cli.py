@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import write_config
+from helpers import write_config
 
 from federator.demo import CONTRACT_QUERY, demo_registers
 from federator.sim import RegisterServer

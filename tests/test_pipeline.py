@@ -11,7 +11,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import SHARED, gold_pairs, serve_scenario, write_config
+from helpers import SHARED, gold_pairs, serve_scenario, write_config
 
 from federator import config
 from federator.demo import CONTRACT_QUERY

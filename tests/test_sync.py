@@ -13,7 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import SHARED, write_config
+from helpers import SHARED, write_config
 
 from federator import config
 from federator.demo import CONTRACT_QUERY

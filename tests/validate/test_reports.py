@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SHARED, serve_scenario, write_config
+from helpers import DATA, SHARED, serve_scenario, write_config
 
 from federator import config, report
 from federator.pipeline import Federator, RunReport

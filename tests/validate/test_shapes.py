@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from conftest import DATA, SHARED
+from helpers import DATA, SHARED
 from pyshacl import validate as pyshacl_validate
 from rdflib.namespace import SH
 

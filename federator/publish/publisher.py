@@ -1,0 +1,316 @@
+"""Publisher: resolve across all sources, write the graphs, then commit the state.
+
+Entry point: ``Publisher.publish(run_id, runs, fresh)``. When no record changed and the
+configuration that shapes the graph did not either, nothing is resolved or rewritten: only
+the run's provenance is added. Otherwise only graphs whose text changed are written, as diffs.
+State (records, identities, validators, change log, run log) is committed after the store.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from federator import log
+from federator.config import Config
+from federator.faults import pause_point
+from federator.map.mapper import source_organisation
+from federator.publish import graphs, snapshot
+from federator.publish.graphs import SourceView, Unified
+from federator.resolve import Resolution, candidate, resolve
+from federator.state import SourceRun, State, now
+from federator.vocab import Minter
+
+if TYPE_CHECKING:
+    from federator.pipeline import Fresh
+    from federator.publish.store import Store
+
+CONFIG_KEY = "config:"  # graph_hashes row holding the digest of graph-shaping configuration
+
+
+class Publisher:
+    def __init__(self, config: Config, minter: Minter, state: State, store: Store) -> None:
+        self.config, self.minter, self.state, self.store = config, minter, state, store
+        self.log = log.get("federator.publish")
+
+    def config_digest(self) -> str:
+        """Everything in the configuration that changes the graphs, and nothing else."""
+        shape = {
+            "base": self.config.base_iri,
+            "resolve": self.config.resolve,
+            "sources": [
+                (
+                    s.id,
+                    s.title,
+                    s.level,
+                    s.format,
+                    s.organisation,
+                    s.priority,
+                    s.url if s.is_remote else "",
+                )
+                for s in self.config.sources
+            ],
+        }
+        return graphs.digest(json.dumps(shape, sort_keys=True, default=str))
+
+    def views(self, fresh: dict[str, Fresh], stamp: str) -> list[SourceView]:
+        """Every configured source's current records: fresh ones, else the last good ones."""
+        views = []
+        for src in self.config.sources:
+            if src.id in fresh:
+                f = fresh[src.id]
+                for body in f.bodies:
+                    old = f.previous.get(body["native_id"])
+                    same = old is not None and old["digest"] == body["digest"]
+                    body["first_seen"] = old["first_seen"] if old else stamp
+                    body["changed_at"] = old["changed_at"] if same and old else stamp
+                views.append(SourceView(src, f.organisation, f.organisation_name, f.bodies))
+            else:
+                bodies = []
+                for row in self.state.records(src.id).values():
+                    body = row["body"]
+                    body["first_seen"], body["changed_at"] = row["first_seen"], row["changed_at"]
+                    bodies.append(body)
+                org, name = source_organisation(src, self.minter)
+                views.append(SourceView(src, org, name, bodies))
+        return views
+
+    def publish(self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh]) -> None:
+        stamp = now()
+        old_hashes = self.state.graph_hashes()
+        config_digest = self.config_digest()
+        changed_records = sum(
+            sr.stats.get(k, 0)
+            for sid, sr in runs.items()
+            if sid in fresh
+            for k in ("added", "changed", "removed")
+        )
+        unchanged = (
+            changed_records == 0
+            and old_hashes.get(CONFIG_KEY) == config_digest
+            and not self.store.dirty()
+            and self.store.path is not None
+        )
+        started = time.perf_counter()
+        assignment: Any = None
+        hashes: dict[str, str] = {}
+        gone: list[str] = []
+        resolve_seconds = 0.0
+        if not unchanged:
+            views = self.views(fresh, stamp)
+            resolution = self._resolve(views)
+            resolve_seconds = time.perf_counter() - started
+            assignment = resolution.assignment
+            texts = self._texts(views, resolution)
+            texts[self.minter.graph("quality")] = self._quality(views, runs)
+            # The store compares each text with what it last wrote: only changed graphs are
+            # touched, and a graph left half-written by a crash is always rewritten.
+            hashes = {g: "" for g in texts}
+            hashes[CONFIG_KEY] = config_digest
+            gone = [g for g in old_hashes if g not in hashes and "/graph/source/" in g]
+            written = set()
+            for graph, text in [*texts.items(), *((g, "") for g in gone)]:
+                result = self.store.sync_graph(graph, text)
+                if result is not None:
+                    written.add(graph)
+                    pause_point("publish.between_graphs")
+                    self.log.debug("publish.graph", graph=graph, added=result[0], removed=result[1])
+            for sr in runs.values():
+                sr.stats["graphs_rewritten"] = int(self.minter.source_graph(sr.source) in written)
+        else:
+            for sr in runs.values():
+                sr.stats["graphs_rewritten"] = 0
+        self.store.append(
+            self.minter.graph("provenance"), self._provenance(run_id, runs, fresh, stamp)
+        )
+        self.store.flush()
+        if self.store.path is not None:
+            snapshot.take(self.store.ox, self.config.data_dir)
+        pause_point("publish.before_commit")
+        publish_seconds = time.perf_counter() - started - resolve_seconds
+        for sr in runs.values():
+            sr.durations["resolve"] = round(resolve_seconds, 4)
+            sr.durations["publish"] = round(publish_seconds, 4)
+        self.log.info("publish.done", unchanged=unchanged, seconds=round(publish_seconds, 3))
+        self._commit(run_id, runs, fresh, assignment, hashes, gone, stamp)
+
+    def _resolve(self, views: list[SourceView]) -> Resolution:
+        cands = [candidate(b, v.config.level, v.config.priority) for v in views for b in v.records]
+        return resolve(cands, self.config.resolve, self.state.identities(), self.state.canonicals())
+
+    def _quality(self, views: list[SourceView], runs: dict[str, SourceRun]) -> str:
+        from federator.map import spec
+        from federator.validate.quality import completeness, quality_graph
+
+        standard = spec.load(spec.builtin_path("algoritmeregister-json"))
+        per_source = {}
+        for v in views:
+            sid = v.config.id
+            last = (
+                runs[sid].stats
+                if sid in runs
+                else ((self.state.source_runs(sid, limit=1) or [{"stats": {}}])[0]["stats"])
+            )
+            per_source[sid] = {
+                "completeness": completeness(v.records, standard),
+                "rejected": last.get("rejected", 0),
+                "warnings": sum(len(b.get("warnings", [])) for b in v.records),
+            }
+        return quality_graph(per_source, standard, self.minter)
+
+    def _texts(self, views: list[SourceView], resolution: Resolution) -> dict[str, str]:
+        """The N-Triples text of every graph but the provenance log."""
+        assignment = resolution.assignment
+        canonicals = self.state.canonicals()
+        replaced = {t: r["replaced_by"] for t, r in canonicals.items() if r.get("replaced_by")}
+        replaced.update(assignment.replaced)
+        unified = Unified(
+            {k: self.minter.algorithm(tok) for k, tok in assignment.token_of.items()},
+            {self.minter.algorithm(o): self.minter.algorithm(n) for o, n in replaced.items()},
+        )
+        by_key = {(b["source"], b["native_id"]): b for v in views for b in v.records}
+        clusters = [[by_key[k] for k in sorted(c.members)] for c in resolution.clustering.clusters]
+        priorities = {s.id: s.priority for s in self.config.sources}
+        multi = {f.name for s in self.config.sources for f in _multi_fields(s)}
+        organisations: dict[str, str] = {}
+        for view in views:
+            organisations.setdefault(view.organisation, view.organisation_name)
+            for b in view.records:
+                organisations.setdefault(b["organisation"], b["organisation_name"])
+        texts = {
+            self.minter.source_graph(v.config.id): graphs.source_graph(v, self.minter, unified)
+            for v in views
+        }
+        texts[self.minter.graph("unified")] = graphs.unified_graph(
+            clusters, unified, priorities, multi
+        )
+        texts[self.minter.graph("links")] = graphs.links_graph(
+            [c for c in clusters if len(c) > 1], self.minter
+        )
+        texts[self.minter.graph("federation")] = graphs.federation_graph(
+            views, organisations, self.minter
+        )
+        texts[self.minter.graph("vocabulary")] = graphs.vocabulary_graph()
+        return texts
+
+    def _provenance(
+        self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh], stamp: str
+    ) -> str:
+        out = []
+        for sid, sr in runs.items():
+            activity = self.minter.activity(run_id, sid)
+            out.append(
+                graphs.provenance(
+                    activity,
+                    self.minter.agent(),
+                    self.config.source(sid),
+                    self.minter.source_graph(sid),
+                    sr.started,
+                    stamp,
+                    sr.outcome,
+                    run_id,
+                )
+            )
+            if sid in fresh:
+                f = fresh[sid]
+                seen = {b["native_id"] for b in f.bodies}
+                for native, row in f.previous.items():
+                    if native not in seen:
+                        out.append(graphs.withdrawal(row["body"]["subject"], activity, stamp))
+        return "".join(out)
+
+    def _commit(
+        self,
+        run_id: str,
+        runs: dict[str, SourceRun],
+        fresh: dict[str, Fresh],
+        assignment: Any,
+        hashes: dict[str, str],
+        gone: list[str],
+        stamp: str,
+    ) -> None:
+        with self.state.transaction() as db:
+            for sid, f in fresh.items():
+                for url, v in f.validators.items():
+                    db.execute(
+                        "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
+                        (url, v.get("etag"), v.get("last_modified")),
+                    )
+                self._commit_records(db, run_id, sid, f, stamp)
+            configured = {s.id for s in self.config.sources}
+            for (sid,) in db.execute("SELECT DISTINCT source FROM records").fetchall():
+                if sid not in configured:
+                    db.execute("DELETE FROM records WHERE source = ?", (sid,))
+            if assignment is not None:
+                self._commit_identities(db, assignment, stamp)
+            for g in gone:
+                db.execute("DELETE FROM graph_hashes WHERE graph = ?", (g,))
+            db.executemany("INSERT OR REPLACE INTO graph_hashes VALUES (?, ?)", hashes.items())
+            for sr in runs.values():
+                sr.ended = now()
+                self.state.write_source_run(db, sr)
+            outcome = "synced" if all(r.outcome == "synced" for r in runs.values()) else "failed"
+            self.state.end_run(db, run_id, outcome)
+
+    def _commit_records(self, db: Any, run_id: str, sid: str, f: Fresh, stamp: str) -> None:
+        """Write what changed in one source's records, and log it in the change feed."""
+        current = {b["native_id"]: b for b in f.bodies}
+        changes = []
+        for native, body in current.items():
+            old = f.previous.get(native)
+            if old is not None and old["digest"] == body["digest"]:
+                continue
+            kind = "update" if old is not None else "create"
+            changes.append((run_id, stamp, sid, native, kind))
+            stored = {k: v for k, v in body.items() if k not in ("first_seen", "changed_at")}
+            db.execute(
+                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?)",
+                (
+                    sid,
+                    native,
+                    body["digest"],
+                    body["first_seen"],
+                    body["changed_at"],
+                    json.dumps(stored),
+                ),
+            )
+        for native in f.previous:
+            if native not in current:
+                changes.append((run_id, stamp, sid, native, "delete"))
+                db.execute("DELETE FROM records WHERE source = ? AND native_id = ?", (sid, native))
+        db.executemany(
+            "INSERT INTO changes (run_id, at, source, native_id, kind) VALUES (?,?,?,?,?)", changes
+        )
+
+    def _commit_identities(self, db: Any, assignment: Any, stamp: str) -> None:
+        db.execute("DELETE FROM identities")
+        db.executemany(
+            "INSERT INTO identities VALUES (?,?,?,?)",
+            [(k[0], k[1], tok, stamp) for k, tok in assignment.token_of.items()],
+        )
+        for tok, created in assignment.created.items():
+            db.execute(
+                "INSERT OR IGNORE INTO canonicals (token, created) VALUES (?, ?)", (tok, created)
+            )
+        for old, new in assignment.replaced.items():
+            db.execute(
+                "UPDATE canonicals SET replaced_by = ?, replaced_at = ? WHERE token = ?",
+                (new, stamp, old),
+            )
+        for tok in assignment.retired:
+            db.execute("UPDATE canonicals SET retired_at = ? WHERE token = ?", (stamp, tok))
+        db.executemany(
+            "UPDATE canonicals SET retired_at = NULL WHERE token = ?",
+            [(t,) for t in set(assignment.token_of.values())],
+        )
+
+
+def _multi_fields(source: Any) -> list[Any]:
+    from federator.map import spec
+
+    mapping = spec.load(source.mapping or spec.builtin_path(source.format))
+    return [f for f in mapping.fields if f.multi]
+
+
+__all__ = ["Publisher"]

@@ -1,0 +1,67 @@
+"""Helpers shared by the tests: paths to shared data, configs, scenarios served on loopback."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from federator.sim import RegisterServer
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def write_config(path: Path, sources: list[dict[str, Any]], **top: Any) -> Path:
+    """Write a federator YAML config with the given sources (dicts of contract keys)."""
+    import yaml
+
+    doc = {"data_dir": str(path.parent / "var"), "base_iri": "https://algoritmes.example.org/"}
+    doc.update(top)
+    doc["sources"] = sources
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+FORMAT_SUFFIX = {"algoritmeregister-csv": ".csv", "algoritmeregister-json": ".json"}
+
+
+def serve_scenario(server: RegisterServer, folder: Path) -> list[dict[str, Any]]:
+    """Serve a shared scenario (national API + decentral files); return config source dicts."""
+    specs = json.loads((folder / "sources.json").read_text(encoding="utf-8"))
+    sources = []
+    for spec in specs:
+        entry: dict[str, Any] = {
+            "id": spec["id"],
+            "title": spec["id"],
+            "level": spec["level"],
+            "format": spec["format"],
+        }
+        if spec["format"] == "algoritmeregister-api":
+            server.registers.api_records = json.loads((folder / spec["path"]).read_text("utf-8"))
+            entry["url"] = server.api_url
+        else:
+            name = Path(spec["path"]).name
+            server.registers.put(name, (folder / spec["path"]).read_bytes())
+            entry["url"] = server.file_url(name)
+        org = spec.get("org_id") or spec.get("organisation")
+        if org:
+            entry["organisation"] = org
+        sources.append(entry)
+    return sources
+
+
+def gold_pairs(folder: Path) -> tuple[set[tuple[str, str]], set[frozenset[tuple[str, str]]]]:
+    """Records named in gold.csv, and the unordered pairs that are the same algorithm."""
+    clusters: dict[str, list[tuple[str, str]]] = {}
+    with (folder / "gold.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            clusters.setdefault(row["cluster"], []).append((row["source"], row["native_id"]))
+    pairs = set()
+    for members in clusters.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                pairs.add(frozenset((a, b)))
+    return {m for ms in clusters.values() for m in ms}, pairs
