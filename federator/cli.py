@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     rm = sub.add_parser("remap", parents=[common], help="re-map stored raw payloads")
     rm.add_argument("--source", action="append", default=[], metavar="ID")
 
+    push = sub.add_parser("push", parents=[common], help="re-send every graph to remote targets")
+    push.add_argument("--target", metavar="NAME", help="only this target")
+
     demo = sub.add_parser("demo", parents=[common], help="offline demo on bundled registers")
     demo.add_argument("--serve", action="store_true", help="keep serving the result over HTTP")
     demo.add_argument(

@@ -121,6 +121,12 @@ def clusters(cfg: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def push(cfg: Config, args: argparse.Namespace) -> int:
+    from federator.push import push_all
+
+    return push_all(cfg, args.target)
+
+
 def daemon(cfg: Config, args: argparse.Namespace) -> int:
     from federator.daemon import run_daemon
 

@@ -306,6 +306,11 @@ class Federator:
             return RunReport(run_id, runs)
         for sr in runs.values():
             self.log.info("source.done", source=sr.source, outcome=sr.outcome, **sr.stats)
+        if self.config.publish:
+            from federator.push import after_publish
+
+            # Remote targets follow the local store; one that is down never fails the run.
+            after_publish(self.config, self.store, self.state, run_id)
         self.state.prune(int(self.config.history.get("keep_runs", 200)))
         return RunReport(run_id, runs)
 

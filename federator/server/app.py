@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from federator import log
 from federator.config import Config, SourceConfig
 from federator.report import COUNTS, run_detail
-from federator.server import negotiate, pages, resources, sparql
+from federator.server import changes, negotiate, pages, resources, sparql
 from federator.server.metrics import Metrics
 from federator.server.pool import QueryPool
 from federator.state import State
@@ -337,6 +337,7 @@ def create_app(cfg: Config, planner: Planner | None = None) -> Starlette:
         Route("/sources/{source}/runs", source_runs),
         Route("/sources/{source}/runs/{run}", source_run),
         Route("/id/{rest:path}", resources.endpoint),
+        Route("/changes", changes.endpoint),
         Route("/vocabulary", vocabulary),
         Route("/shapes", shapes),
     ]
