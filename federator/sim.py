@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import threading
 import time
 from collections import defaultdict, deque
@@ -55,6 +56,19 @@ class Registers:
         # Called after each API page is served: tests publish records mid-crawl with it.
         self.after_page: Callable[[int], None] | None = None
         self.lock = threading.Lock()
+        self._sorted: list[dict[str, Any]] = []
+        self._sorted_key: tuple[int, int] | None = None
+
+    def in_api_order(self) -> list[dict[str, Any]]:
+        """The API records newest ``create_dt`` first, sorted once per change of the list."""
+        key = (id(self.api_records), len(self.api_records))
+        with self.lock:
+            if self._sorted_key != key:
+                self._sorted = sorted(
+                    self.api_records, key=lambda r: r.get("create_dt") or "", reverse=True
+                )
+                self._sorted_key = key
+            return self._sorted
 
     def put(self, name: str, body: bytes, content_type: str | None = None) -> None:
         suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
@@ -72,6 +86,12 @@ class Registers:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without TCP_NODELAY a kept-alive client
+        # waits ~40 ms (delayed ACK) for every small answer, which real servers do not add.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read .requests
         pass
@@ -165,9 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
         if limit > 100 or limit < 1 or page < 1:
             self._send(422, b'{"detail": "limit must be 1..100"}', "application/json")
             return
-        records = sorted(
-            self.server.registers.api_records, key=lambda r: r.get("create_dt") or "", reverse=True
-        )
+        records = self.server.registers.in_api_order()
         chunk = records[(page - 1) * limit : page * limit]
         body = {
             "results": chunk,

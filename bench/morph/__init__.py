@@ -1,0 +1,1 @@
+"""morph-kgc (RML) comparison: the national API records mapped by a declarative mapping."""
