@@ -218,7 +218,8 @@ def _map_one(
     )
     s = URIRef(subject)
     rec.fields["_identity"] = _identity_triples(s, ident, org_iri, org_name)
-    for spec in mapping.fields:
+    present = {k for k, v in record.items() if v is not None and v != "" and v != []}
+    for spec in mapping.fields_for(present):
         raw = _first(record, spec.sources)
         if raw is None:
             continue

@@ -75,10 +75,26 @@ class Mapping:
     digest: str = ""  # of the file and the files it extends: a changed mapping re-maps
 
     def field(self, name: str) -> FieldSpec | None:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        return None
+        return self._by_name().get(name)
+
+    def _by_name(self) -> dict[str, FieldSpec]:
+        cached: dict[str, FieldSpec] | None = self.__dict__.get("_names")
+        if cached is None:
+            cached = {f.name: f for f in self.fields}
+            object.__setattr__(self, "_names", cached)
+        return cached
+
+    def fields_for(self, present: set[str]) -> list[FieldSpec]:
+        """The field specs that read any of the ``present`` source fields, in mapping order."""
+        index: dict[str, list[int]] | None = self.__dict__.get("_sources")
+        if index is None:
+            index = {}
+            for i, f in enumerate(self.fields):
+                for s in f.sources:
+                    index.setdefault(s, []).append(i)
+            object.__setattr__(self, "_sources", index)
+        hits = sorted({i for name in present for i in index.get(name, ())})
+        return [self.fields[i] for i in hits]
 
 
 def builtin_path(fmt: str) -> Path:

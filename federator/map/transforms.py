@@ -53,6 +53,8 @@ def text(value: Any, ctx: Context) -> str | None:
     if isinstance(value, list):
         value = "\n".join(str(v) for v in value if v not in (None, ""))
     s = str(value)
+    if not any(c in s for c in "<&\n\r\xa0\t") and "  " not in s:
+        return s.strip() or None  # the common case: plain one-line text
     if "<" in s:
         s = _BLOCK.sub("\n", s)
         s = _TAG.sub("", s)

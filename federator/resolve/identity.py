@@ -55,14 +55,13 @@ def assign(
             claims.setdefault(tok, []).append((n, i))
     # A token stays with the cluster holding most of its records (ties: the lower index,
     # which is deterministic because clusters come sorted).
-    holder = {tok: max(cl, key=lambda c: (c[0], -c[1]))[1] for tok, cl in claims.items()}
+    held: dict[int, list[str]] = {}
+    for tok, cl in claims.items():
+        held.setdefault(max(cl, key=lambda c: (c[0], -c[1]))[1], []).append(tok)
     taken: set[str] = set(canonicals)
     now_ = now()
     for i, members in enumerate(clusters):
-        mine = sorted(
-            (tok for tok, h in holder.items() if h == i),
-            key=lambda tok: (created_at.get(tok, ""), tok),
-        )
+        mine = sorted(held.get(i, ()), key=lambda tok: (created_at.get(tok, ""), tok))
         if mine:
             token = mine[0]  # the oldest survives a merge
             for other in mine[1:]:

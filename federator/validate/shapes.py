@@ -150,8 +150,13 @@ def validate_triples(
     for focus, props in idx.items():
         if target not in props.get(RDF.type, ()):
             continue
-        # Rules sharing a path share its values: one walk per path, not per constraint.
+        # Rules sharing a path share its values: one walk per path, not per constraint. A path
+        # whose first step is absent has no values: only minimum counts can fail there.
         for path, path_rules in _by_path(tuple(compiled_rules)):
+            if path[0] not in props:
+                out += [Violation(r, focus, None) for r in path_rules
+                        if r.kind == "min" and r.limit > 0]  # type: ignore[operator]
+                continue
             values: list[Node] = [focus]
             for step in path:
                 values = [o for n in values for o in idx.get(n, {}).get(step, ())]

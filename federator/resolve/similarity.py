@@ -1,0 +1,396 @@
+"""How alike two registrations are: normalisation, per-field features, one combined score.
+
+Copies of one registration in two registers drift: titles get typos and words added or
+dropped ('Toepassing …', '… (pilot)', a truncated tail), texts are shortened or reordered
+sentence by sentence. Different algorithms of one organisation, by contrast, often share
+template text but differ in the words that name them. The features follow from that:
+
+- title: token-set similarity (forgives words added on one side, and typos mostly); and a
+  replacement factor: when both titles hold words the other lacks ('Handhaving Milieu' vs
+  'Handhaving Vuurwerk', 'Maai algoritme' vs 'Oogst algoritme'), the whole score is
+  multiplied down, since sibling registrations often share all their text; typos, word
+  order and words added on one side only are not replacements;
+- text (description and goal together): the mean of word overlap, verbatim-sentence
+  containment and word-trigram containment. Containment forgives truncation and reordering;
+  the sentence and trigram parts reward copied wording over merely similar wording;
+- lawful basis: word overlap, when both records state one;
+- nudges: equal or distant begin dates, equal or different status, and a large penalty when
+  a record's links name another record than the one it is compared with.
+
+The score is the weighted mean of the fields both records have, times the replacement
+factor, plus the nudges. It depends on the two records only, not on the rest of the corpus,
+so it is stable across runs and organisations.
+
+Speed: a ``Profile`` holds one record's folded words, sentences and trigrams; a ``Block``
+numbers the items that several of an organisation's records share and turns each record's
+sets into integer bit masks, so the text features of a pair are a few AND-and-popcount
+operations. The title is compared (rapidfuzz) only for pairs whose text could still lift
+them over the floor.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from federator.resolve.candidates import Candidate
+
+# Field weights of the combined score (renormalised over the fields both records have).
+W_TITLE = 0.45
+W_TEXT = 0.40
+W_LAW = 0.15
+# Supporting and contradicting signals, added to the weighted mean.
+DATE_AGREE = 0.02
+DATE_DISAGREE = -0.05  # begin dates more than a year apart
+STATUS_AGREE = 0.01
+STATUS_DISAGREE = -0.02
+LINK_CONFLICT = -0.30  # a link names another record than the one compared with
+MAX_NUDGE = DATE_AGREE + STATUS_AGREE
+
+_LARS = re.compile(r"\d{8}")
+_MONTH = re.compile(r"\d{4}-\d{2}")
+_SHINGLE = 3  # words per trigram
+_TYPO_MIN = 4  # words shorter than this are not typo-matched: 'a' vs 'b' is a real change
+_MIN_SENTENCE = 3  # shorter 'sentences' ('Doel:', '1.') say nothing about copying
+
+
+# Tokenising is one bytes.translate of the lower-cased ASCII text: letters and digits stay,
+# an apostrophe goes (so "risico's" and the NFKD-folded 'risico’s' agree), sentence ends
+# become a newline, anything else a space.
+_FOLD = bytes(b if chr(b).isalnum() and b < 128 else 32 for b in range(256))
+_SPLIT = bytes(10 if chr(b) in ".!?;:\n" else c for b, c in enumerate(_FOLD))
+
+
+def _ascii(text: str) -> bytes:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+    return text.encode("ascii", "ignore").lower()
+
+
+def fold(text: str | None) -> str:
+    """Lower-case ASCII words separated by single spaces: 'Scanauto’s (NL)' -> 'scanautos nl'."""
+    if not text:
+        return ""
+    return " ".join(_ascii(text).translate(_FOLD, b"'").decode().split())
+
+
+def norm_url(url: str | None) -> str | None:
+    """A link in comparable form: host (lower case, no ``www.``) plus path without trailing
+    slash, plus query; scheme (http or https) and fragment dropped."""
+    return _norm_url(url.strip()) if url and url.strip() else None
+
+
+@lru_cache(maxsize=1 << 16)  # explicit evidence and profiles both need every link
+def _norm_url(raw: str) -> str | None:
+    if "://" not in raw:
+        raw = "http://" + raw
+    try:
+        parts = urlsplit(raw)
+        host = (parts.hostname or "").lower().removeprefix("www.")
+    except ValueError:
+        return None
+    if not host:
+        return None
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{parts.path.rstrip('/')}{query}"
+
+
+def lars_in_url(url: str | None) -> str | None:
+    """The lars a link into the national register points at: its last 8-digit path segment."""
+    if not url or "algoritmes.overheid.nl" not in url.lower():
+        return None
+    key = norm_url(url)
+    if not key or not key.startswith("algoritmes.overheid.nl/"):
+        return None
+    segments = [s for s in key.split("?")[0].split("/") if _LARS.fullmatch(s)]
+    return segments[-1] if segments else None
+
+
+def norm_id(value: str | None) -> str | None:
+    """Ids compare case-insensitively and trimmed."""
+    value = value.strip().lower() if value else None
+    return value or None
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What comparison needs of one candidate, computed once.
+
+    Sentences and word trigrams are kept as their hashes: compact and quick to compare (a
+    64-bit collision is too unlikely to matter).
+    """
+
+    title: str
+    title_words: tuple[str, ...]
+    words: frozenset[bytes]  # of description and goal together
+    sentences: frozenset[int]
+    shingles: frozenset[int]
+    law: frozenset[bytes]
+    date: str | None  # yyyy-mm
+    status: str | None
+    lars: str | None
+    lars_refs: frozenset[str]  # national ids its links point at
+    claims: frozenset[tuple[str, str]]  # (host, link) of its url: where the registration is
+    links: frozenset[tuple[str, str]]  # (host, link) of url and website
+
+
+_Sentence = tuple[frozenset[bytes], int | None, frozenset[int]]  # words, hash, trigrams
+SentenceCache = dict[bytes, _Sentence]
+
+
+def _sentence(sentence: bytes) -> _Sentence:
+    tokens = sentence.split()
+    whole = hash(tuple(tokens))
+    if len(tokens) <= _SHINGLE:
+        shingles = frozenset((whole,)) if tokens else frozenset()
+    else:
+        shingles = frozenset(map(hash, zip(tokens, tokens[1:], tokens[2:], strict=False)))
+    return frozenset(tokens), whole if len(tokens) >= _MIN_SENTENCE else None, shingles
+
+
+def profile(c: Candidate, cache: SentenceCache | None = None) -> Profile:
+    """The comparable features of one candidate. ``cache`` shares the work on sentences
+    between records: copies of one registration have most of their sentences in common."""
+    if cache is None:
+        cache = {}
+    raw: set[bytes] = set()  # a description is often the goal's first sentence
+    for text in (c.description, c.goal):
+        if text:
+            raw.update(_ascii(text).translate(_SPLIT, b"'").split(b"\n"))
+    words: list[frozenset[bytes]] = []
+    whole: list[int] = []
+    shingles: list[frozenset[int]] = []
+    for sentence in raw:
+        if (part := cache.get(sentence)) is None:
+            part = cache[sentence] = _sentence(sentence)
+        words.append(part[0])
+        if part[1] is not None:
+            whole.append(part[1])
+        shingles.append(part[2])
+    claim, own = norm_url(c.url), norm_url(c.website)
+    title = fold(c.name)
+    return Profile(
+        title=title,
+        title_words=tuple(title.split()),
+        words=frozenset().union(*words),
+        sentences=frozenset(whole),
+        shingles=frozenset().union(*shingles),
+        law=frozenset(_ascii(c.lawful_basis).translate(_FOLD, b"'").split())
+        if c.lawful_basis
+        else frozenset(),
+        date=c.begin_date[:7] if c.begin_date and _MONTH.match(c.begin_date) else None,
+        status=c.status,
+        lars=c.lars.strip() if c.lars else None,
+        lars_refs=frozenset(r for r in (lars_in_url(c.url), lars_in_url(c.website)) if r),
+        claims=frozenset({(claim.split("/", 1)[0], claim)} if claim else ()),
+        links=frozenset((u.split("/", 1)[0], u) for u in (claim, own) if u),
+    )
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Token-set similarity of two folded titles: words added on one side cost nothing."""
+    return fuzz.token_set_ratio(a, b) / 100.0 if a and b else 0.0
+
+
+def replacement(a: Sequence[str], b: Sequence[str]) -> float:
+    """1.0 when two titles (as word lists) differ only by words added or dropped on one side,
+    by word order or by typos; lower when *both* have words the other lacks, i.e. a word was
+    replaced ('Maai algoritme' / 'Oogst algoritme'), however the rest of the title aligns.
+
+    Left-over words one typo apart ('scanuato' / 'scanauto') are paired off first; if words
+    remain on both sides, the factor is the character similarity of all left-over words run
+    together in title order, so a shifted space ('va nlantaarnpalen') still counts as a typo.
+    """
+    in_a, in_b = set(a), set(b)
+    rest_a = [w for w in a if w not in in_b]
+    rest_b = [w for w in b if w not in in_a]
+    if not rest_a or not rest_b:
+        return 1.0
+    left_a, left_b = list(rest_a), list(rest_b)
+    for w in rest_a:
+        for v in left_b:
+            if max(len(w), len(v)) >= _TYPO_MIN and OSA.distance(w, v, score_cutoff=1) <= 1:
+                left_a.remove(w)
+                left_b.remove(v)
+                break
+    if not left_a or not left_b:
+        return 1.0
+    return OSA.normalized_similarity("".join(rest_a), "".join(rest_b))
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """The evidence of one pair; ``score`` combines it into one number in [0, 1]."""
+
+    title: float
+    text: float | None
+    law: float | None
+    replaced: float = 1.0  # title replacement factor, see ``replacement``
+    nudge: float = 0.0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def score(self) -> float:
+        return _combine(self.title, self.text, self.law, self.replaced, self.nudge)
+
+    def detail(self) -> str:
+        parts = [f"title {self.title:.2f}"]
+        if self.replaced < 1.0:
+            parts.append(f"title words replaced (x{self.replaced:.2f})")
+        if self.text is not None:
+            parts.append(f"text {self.text:.2f}")
+        if self.law is not None:
+            parts.append(f"lawful basis {self.law:.2f}")
+        return ", ".join(parts + list(self.notes))
+
+
+def _combine(
+    title: float, text: float | None, law: float | None, replaced: float, nudge: float
+) -> float:
+    total, weight = W_TITLE * title, W_TITLE
+    if text is not None:
+        total, weight = total + W_TEXT * text, weight + W_TEXT
+    if law is not None:
+        total, weight = total + W_LAW * law, weight + W_LAW
+    # A replaced title word vetoes rather than averages: sibling registrations of one
+    # organisation often share their whole text and differ only in the name.
+    return max(0.0, min(1.0, total / weight * replaced + nudge))
+
+
+def _masks(
+    sets: Sequence[frozenset[Hashable]], groups: Sequence[Sequence[int]]
+) -> list[tuple[int, int]]:
+    """Each set as (bit mask, size). Only items found in two or more groups (sources) get a
+    bit: the others can never be shared by a compared pair, and most words and trigrams of
+    a text are its own."""
+    seen: frozenset[Hashable] = frozenset()
+    common: frozenset[Hashable] = frozenset()
+    for group in groups:
+        union = frozenset().union(*(sets[i] for i in group))
+        common |= union & seen
+        seen |= union
+    ids = {item: k for k, item in enumerate(common)}
+    size = (len(ids) + 8) // 8
+    out = []
+    for s in sets:
+        bits = bytearray(size)
+        for k in map(ids.__getitem__, s & common):
+            bits[k >> 3] |= 1 << (k & 7)
+        out.append((int.from_bytes(bits, "little"), len(s)))
+    return out
+
+
+class Block:
+    """Profiles of one organisation's records, numbered for fast pairwise comparison."""
+
+    def __init__(
+        self, profiles: Sequence[Profile], groups: Sequence[Sequence[int]] | None = None
+    ) -> None:
+        """``groups``: indices of the records per source (records of one source are never
+        compared); by default every record is its own group."""
+        self.profiles = list(profiles)
+        if groups is None:
+            groups = [[i] for i in range(len(self.profiles))]
+        # Per record: (mask, size) of its words, sentences, trigrams and lawful-basis words.
+        self._rows = list(
+            zip(
+                _masks([p.words for p in self.profiles], groups),
+                _masks([p.sentences for p in self.profiles], groups),
+                _masks([p.shingles for p in self.profiles], groups),
+                _masks([p.law for p in self.profiles], groups),
+                strict=True,
+            )
+        )
+
+    def compare(self, i: int, j: int, floor: float = 0.0) -> Features | None:
+        """Features of records i and j, or None when they cannot reach ``floor``."""
+        return next((f for _, _, f in self.matches([i], [j], floor)), None)
+
+    def matches(
+        self, left: Iterable[int], right: Sequence[int], floor: float
+    ) -> Iterator[tuple[int, int, Features]]:
+        """Every pair of a record in ``left`` and one in ``right`` that can reach ``floor``,
+        with its features. The cheap text features come first; the title is compared only
+        when it could still lift the pair over the floor. (Inlined: this is the hot loop.)"""
+        rows, profiles = self._rows, self.profiles
+        need = floor - MAX_NUDGE  # the weighted mean a pair needs, nudged at best
+        for i in left:
+            (wa, na), (sa, ma), (ha, ka), (la, qa) = rows[i]
+            pa = profiles[i]
+            for j in right:
+                (wb, nb), (sb, mb), (hb, kb), (lb, qb) = rows[j]
+                total, weight = 0.0, W_TITLE
+                text = law = None
+                if na and nb:
+                    shared = (wa & wb).bit_count()
+                    text = 0.5 * shared / min(na, nb) + shared / (na + nb)
+                    if ma and mb:
+                        text += (sa & sb).bit_count() / min(ma, mb)
+                    if ka and kb:
+                        text += (ha & hb).bit_count() / min(ka, kb)
+                    text /= 3.0
+                    total, weight = W_TEXT * text, W_TITLE + W_TEXT
+                if qa and qb:
+                    shared = (la & lb).bit_count()
+                    law = 0.5 * shared / min(qa, qb) + shared / (qa + qb)
+                    total, weight = total + W_LAW * law, weight + W_LAW
+                if (total + W_TITLE) / weight < need:
+                    continue
+                pb = profiles[j]
+                title = title_similarity(pa.title, pb.title)
+                if (total + W_TITLE * title) / weight < need:
+                    continue
+                replaced = replacement(pa.title_words, pb.title_words)
+                yield i, j, Features(title, text, law, replaced, *_nudges(pa, pb))
+
+
+def compare(a: Profile, b: Profile) -> Features:
+    """Features of two profiles on their own (for inspection and tests)."""
+    features = Block([a, b]).compare(0, 1)
+    assert features is not None  # floor 0 never prunes
+    return features
+
+
+def _nudges(a: Profile, b: Profile) -> tuple[float, tuple[str, ...]]:
+    nudge = 0.0
+    notes: list[str] = []
+    if a.date and b.date:
+        if a.date == b.date:
+            nudge += DATE_AGREE
+            notes.append("same begin date")
+        elif abs(int(a.date[:4]) - int(b.date[:4])) > 1:
+            nudge += DATE_DISAGREE
+            notes.append("begin dates far apart")
+    if a.status and b.status:
+        nudge += STATUS_AGREE if a.status == b.status else STATUS_DISAGREE
+        if a.status != b.status:
+            notes.append("status differs")
+    if link_conflict(a, b):
+        nudge += LINK_CONFLICT
+        notes.append("links name another record")
+    return nudge, tuple(notes)
+
+
+def link_conflict(a: Profile, b: Profile) -> bool:
+    """True when a record's links say it is another record than the other one: a link to
+    another national id, or a 'source registration' link into the other's register (same
+    host) that names a different page than the other's own."""
+    if (a.lars_refs and b.lars and b.lars not in a.lars_refs) or (
+        b.lars_refs and a.lars and a.lars not in b.lars_refs
+    ):
+        return True
+    return _claim_conflict(a, b) or _claim_conflict(b, a)
+
+
+def _claim_conflict(a: Profile, b: Profile) -> bool:
+    hosts = {h for h, _ in a.claims} & {h for h, _ in b.links}
+    if not hosts:
+        return False
+    return not ({u for h, u in a.claims if h in hosts} & {u for h, u in b.links if h in hosts})
