@@ -54,10 +54,10 @@ def cluster(
 
     ``same`` pins are always joined, unless that would put two records of one source (or a
     ``different`` pin) in one cluster, or join two organisations (the contract: algorithms of
-    different organisations are never merged; such a pin is reported, not applied); ``different`` pins never
-    end up in one cluster, not even through other records. Pins naming unknown records are
-    ignored. ``threshold`` overrides ``THRESHOLD``. Borderline and conflicting pairs are
-    returned in ``Clustering.uncertain`` for review.
+    different organisations are never merged; such a pin is reported, not applied);
+    ``different`` pins never end up in one cluster, not even through other records. Pins
+    naming unknown records are ignored. ``threshold`` overrides ``THRESHOLD``. Borderline and
+    conflicting pairs are returned in ``Clustering.uncertain`` for review.
     """
     limit = THRESHOLD if threshold is None else threshold
     cands = _unique_sorted(candidates)
