@@ -148,3 +148,11 @@ def test_demo_runs_offline_and_prints_the_contract_rows(tmp_path: Path) -> None:
     assert "The contract query" in done.stdout
     assert "gemeente-amsterdam | A-" in done.stdout
     assert "(10 rows)" in done.stdout
+
+
+def test_clusters_by_source_and_uncertain(demo_config: Path) -> None:
+    by_source = federator("clusters", "--source", "gemeente-utrecht", "--config", str(demo_config))
+    assert by_source.returncode == 0
+    assert "gemeente-utrecht:U-" in by_source.stdout and "national:" in by_source.stdout
+    uncertain = federator("clusters", "--uncertain", "--config", str(demo_config))
+    assert uncertain.returncode == 0 and "Borderline pairs" in uncertain.stdout
