@@ -23,11 +23,10 @@ from federator.harvest import Harvested, harvest
 from federator.harvest.http import HttpClient
 from federator.harvest.rawstore import RawStore
 from federator.lock import RunLock
-from federator.map import spec
-from federator.map.mapper import map_records, record_body, source_organisation
+from federator.map import parallel, spec
+from federator.map.mapper import source_organisation
 from federator.publish.publisher import Publisher
 from federator.state import SourceRun, State, new_run_id, now
-from federator.validate import issue, validate
 from federator.validate.quality import completeness
 from federator.vocab import Minter
 
@@ -113,21 +112,11 @@ class Federator:
             sr.stats.update(fetched=0, unchanged=len(previous))
             return None
         mapping = self.mapping_for(source)
-        with timed(sr, "map"):
-            mapped = map_records(
-                source,
-                harvested,
-                mapping,
-                self.minter,
-                reuse=lambda native, digest: previous.get(native, {}).get("digest") == digest,
-            )
-        with timed(sr, "validate"):
-            verdict = validate(mapped.records, mapping)
-            dupes = [
-                issue(None, "duplicate_id", mapping, "source_id", native_id=n)
-                for n, _ in mapped.duplicates
-            ]
-        reused = [previous[n]["body"] for n in mapped.reused]
+        digests = {n: row["digest"] for n, row in previous.items()}
+        batch = parallel.run(source, harvested, mapping, self.minter, digests)
+        for stage, seconds in batch.seconds.items():
+            sr.durations[stage] = round(seconds, 4)
+        reused = [previous[n]["body"] for n in batch.reused]
         carried = [
             {
                 **w,
@@ -138,25 +127,21 @@ class Federator:
             for b in reused
             for w in b.get("warnings", [])
         ]
-        sr.issues = verdict.issues + carried + dupes
-        warnings_of: dict[str, list[dict[str, Any]]] = {}
-        for i in verdict.issues:
-            if i["severity"] == "warning":
-                warnings_of.setdefault(i["native_id"], []).append(i)
-        new = [record_body(r, warnings_of.get(r.native_id, [])) for r in verdict.accepted]
+        sr.issues = batch.issues + carried
+        new = batch.bodies
         bodies = new + reused
         seen = {b["native_id"] for b in bodies}
         removed = [n for n in previous if n not in seen]
         added = sum(1 for b in new if b["native_id"] not in previous)
         sr.stats.update(
-            fetched=len(mapped.records) + len(mapped.reused) + len(mapped.duplicates),
+            fetched=len(new) + batch.rejected + len(batch.reused) + len(batch.duplicates),
             accepted=len(bodies),
             added=added,
             changed=len(new) - added,
             unchanged=len(reused),
             removed=len(removed),
-            rejected=len(verdict.rejected),
-            duplicates=len(mapped.duplicates),
+            rejected=batch.rejected,
+            duplicates=len(batch.duplicates),
             warnings=sum(1 for i in sr.issues if i["severity"] == "warning"),
         )
         sr.stats["completeness"] = completeness(bodies, mapping)
@@ -166,7 +151,8 @@ class Federator:
             for p in harvested.payloads
             if p.etag or p.last_modified
         }
-        return Fresh(bodies, mapped.organisation, mapped.organisation_name, validators, previous)
+        organisation, organisation_name = source_organisation(source, self.minter)
+        return Fresh(bodies, organisation, organisation_name, validators, previous)
 
     def _guard(
         self,

@@ -90,6 +90,7 @@ def map_records(
     mapping: Mapping,
     minter: Minter,
     reuse: Callable[[str, str], bool] | None = None,
+    positions: list[int] | None = None,
 ) -> MapResult:
     """Map every raw record, grouped by native id: the first wins, other-language copies merge.
 
@@ -101,7 +102,8 @@ def map_records(
         raw = records_from_graph(harvested.graph, mapping)
     src_org, src_org_name = source_organisation(source, minter)
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for pos, record in enumerate(raw):
+    for i, record in enumerate(raw):
+        pos = positions[i] if positions is not None else i
         if mapping.rename:
             record = {mapping.rename.get(k, k): v for k, v in record.items()}
         groups.setdefault(_native_id(record, mapping, src_org_name), []).append((pos, record))
@@ -135,6 +137,13 @@ def map_records(
         first.digest = digest
         result.records.append(first)
     return result
+
+
+def native_id_of(record: dict[str, Any], mapping: Mapping, src_org_name: str) -> str:
+    """The native id a raw record will get (after the mapping's renames)."""
+    if mapping.rename:
+        record = {mapping.rename.get(k, k): v for k, v in record.items()}
+    return _native_id(record, mapping, src_org_name)
 
 
 def _native_id(record: dict[str, Any], mapping: Mapping, src_org_name: str) -> str:

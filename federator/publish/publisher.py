@@ -99,7 +99,8 @@ class Publisher:
         resolve_seconds = 0.0
         if not unchanged:
             views = self.views(fresh, stamp)
-            resolution = self._resolve(views)
+            full = old_hashes.get(CONFIG_KEY) != config_digest or self.store.dirty()
+            resolution = self._resolve(views, None if full else _dirty_orgs(fresh))
             resolve_seconds = time.perf_counter() - started
             assignment = resolution.assignment
             texts = self._texts(views, resolution)
@@ -135,9 +136,10 @@ class Publisher:
         self.log.info("publish.done", unchanged=unchanged, seconds=round(publish_seconds, 3))
         self._commit(run_id, runs, fresh, assignment, hashes, gone, stamp)
 
-    def _resolve(self, views: list[SourceView]) -> Resolution:
+    def _resolve(self, views: list[SourceView], dirty_orgs: set[str] | None) -> Resolution:
         cands = [candidate(b, v.config.level, v.config.priority) for v in views for b in v.records]
-        return resolve(cands, self.config.resolve, self.state.identities(), self.state.canonicals())
+        return resolve(cands, self.config.resolve, self.state.identities(),
+                       self.state.canonicals(), dirty_orgs)
 
     def _quality(self, views: list[SourceView], runs: dict[str, SourceRun]) -> str:
         from federator.map import spec
@@ -304,6 +306,23 @@ class Publisher:
             "UPDATE canonicals SET retired_at = NULL WHERE token = ?",
             [(t,) for t in set(assignment.token_of.values())],
         )
+
+
+def _dirty_orgs(fresh: dict[str, Fresh]) -> set[str]:
+    """Organisations with a record added, changed or withdrawn in this run (old and new)."""
+    dirty: set[str] = set()
+    for f in fresh.values():
+        current = {b["native_id"]: b for b in f.bodies}
+        for native, body in current.items():
+            old = f.previous.get(native)
+            if old is None or old["digest"] != body["digest"]:
+                dirty.add(body["organisation"])
+                if old is not None:
+                    dirty.add(old["body"]["organisation"])
+        for native, row in f.previous.items():
+            if native not in current:
+                dirty.add(row["body"]["organisation"])
+    return dirty
 
 
 def _multi_fields(source: Any) -> list[Any]:

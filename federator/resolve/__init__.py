@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from federator.resolve.candidates import Candidate, Clustering, RecordKey
+from federator.resolve.candidates import Candidate, Cluster, Clustering, RecordKey
 from federator.resolve.identity import Assignment, assign
 
 
@@ -67,15 +67,29 @@ def resolve(
     settings: dict[str, Any],
     previous: dict[RecordKey, str],
     canonicals: dict[str, dict[str, Any]],
+    dirty_orgs: set[str] | None = None,
 ) -> Resolution:
+    """Cluster and assign identities. With ``dirty_orgs``, only those organisations' blocks
+    are clustered again: records never cross organisations, so every other block keeps the
+    clusters it had (read back from ``previous``), and a run costs what changed."""
     from federator.resolve.cluster import cluster
 
+    kept: list[Cluster] = []
+    if dirty_orgs is not None:
+        dirty = set(dirty_orgs) | {c.org for c in candidates if c.key not in previous}
+        groups: dict[str, list[RecordKey]] = {}
+        for c in candidates:
+            if c.org not in dirty:
+                groups.setdefault(previous[c.key], []).append(c.key)
+        kept = [Cluster(sorted(members)) for members in groups.values()]
+        candidates = [c for c in candidates if c.org in dirty]
     clustering = cluster(
         candidates,
         same=pins(settings, "same"),
         different=pins(settings, "different"),
         threshold=settings.get("threshold"),
     )
+    clustering.clusters += kept
     clustering.clusters.sort(key=lambda c: min(c.members))
     assignment = assign([sorted(c.members) for c in clustering.clusters], previous, canonicals)
     return Resolution(clustering, assignment)
