@@ -92,10 +92,14 @@ def export(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def status(cfg: Config, args: argparse.Namespace) -> int:
+    from federator.push.report import status_table as targets_table
     from federator.state import State
 
     state = State(cfg.data_dir)
     print(report.status_table(cfg, state, datetime.now(UTC)))
+    targets = targets_table(cfg, state)
+    if targets:
+        print("\n" + targets)
     return EXIT_OK
 
 

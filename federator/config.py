@@ -40,7 +40,7 @@ TOP_LEVEL: dict[str, Setting] = {
     "resolve": Setting(dict, {}, "identity resolution: same / different pins, threshold"),
     "history": Setting(dict, {}, "run history: keep_runs"),
     "guard": Setting(dict, {}, "mass-withdrawal guard: max_withdrawn_share"),
-    "publish": Setting(dict, {}, "remote SPARQL targets (Graph Store Protocol)"),
+    "publish": Setting(dict, {}, "after a local publish: remote SPARQL targets, the dump"),
     "sources": Setting(list, [], "the registers to harvest"),
 }
 SERVER: dict[str, Setting] = {
@@ -66,6 +66,36 @@ SOURCE: dict[str, Setting] = {
     "schedule": Setting((str, dict), None, "cron expression, or {every: 6h}"),
     "mapping": Setting(str, None, "mapping file; defaults to the built-in one of the format"),
     "timeout": Setting((int, float), 3600, "seconds a run of this source may take"),
+}
+PUBLISH: dict[str, Setting] = {
+    "targets": Setting(list, [], "remote SPARQL servers that get every published graph"),
+    "dump": Setting(
+        bool,
+        False,
+        "also write data_dir/dumps/latest.nq.gz after each publish that "
+        "changed a graph (the server builds it on request either way)",
+    ),
+}
+TARGET: dict[str, Setting] = {
+    "name": Setting(str, None, "[a-z0-9-]+: names the target in state, logs, metrics, --target"),
+    "store": Setting(str, None, "SPARQL 1.1 Graph Store Protocol endpoint (http(s) URL)"),
+    "query": Setting(str, None, "SPARQL query endpoint (optional): lets push find stale graphs"),
+    "username_env": Setting(str, None, "environment variable holding the user name"),
+    "password_env": Setting(str, None, "environment variable holding the password"),
+    "token_env": Setting(str, None, "environment variable holding a bearer token"),
+    "auth": Setting(str, "basic", "basic | digest: how username and password are sent"),
+    "timeout": Setting((int, float), 30, "seconds to wait for a connection or an answer"),
+    "retries": Setting(int, 5, "retries of transient failures (connection, 429, 5xx)"),
+    "backoff": Setting((int, float), 0.5, "first back-off in seconds; doubles per retry"),
+}
+TARGET_NAME = re.compile(r"^[a-z0-9-]+$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+AUTH_SCHEMES = ("basic", "digest")
+CREDENTIAL_KEYS = {  # keys people write for secrets, and the *_env key to use instead
+    "user": "username_env",
+    "username": "username_env",
+    "password": "password_env",
+    "token": "token_env",
 }
 RESOLVE: dict[str, Setting] = {
     "same": Setting(list, [], "pairs [[source, native id], [source, native id]] to merge"),
@@ -93,6 +123,41 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class TargetConfig:
+    """A remote SPARQL server that receives every published graph over the Graph Store
+    Protocol. Credentials are names of environment variables, never the secrets themselves."""
+
+    name: str
+    store: str
+    query: str | None = None
+    username_env: str | None = None
+    password_env: str | None = None
+    token_env: str | None = None
+    auth: str = "basic"
+    timeout: float = 30
+    retries: int = 5
+    backoff: float = 0.5
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    """What follows a local publish: pushes to remote targets and the compressed dump."""
+
+    targets: tuple[TargetConfig, ...] = ()
+    dump: bool = False
+
+    def __bool__(self) -> bool:
+        """True when a local publish has follow-up work (a dump to write or a target)."""
+        return self.dump or bool(self.targets)
+
+    def target(self, name: str) -> TargetConfig:
+        for t in self.targets:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     data_dir: Path
@@ -103,7 +168,7 @@ class Config:
     resolve: dict[str, Any] = field(default_factory=dict)
     history: dict[str, Any] = field(default_factory=dict)
     guard: dict[str, Any] = field(default_factory=dict)
-    publish: dict[str, Any] = field(default_factory=dict)
+    publish: PublishConfig = field(default_factory=PublishConfig)
 
     def source(self, source_id: str) -> SourceConfig:
         for s in self.sources:
@@ -219,7 +284,80 @@ def _build(doc: yamlpos.Located, path: Path) -> Config:
         resolve=resolve,
         history=top["history"] or {},
         guard=top["guard"] or {},
-        publish=top["publish"] or {},
+        publish=_publish(top["publish"] or {}, doc, file),
+    )
+
+
+def _defaults(values: dict[str, Any], schema: dict[str, Setting]) -> dict[str, Any]:
+    """An explicit ``null`` means the default, like a missing key."""
+    return {k: schema[k].default if v is None else v for k, v in values.items()}
+
+
+def _publish(raw: Any, doc: yamlpos.Located, file: str) -> PublishConfig:
+    p = _defaults(_check(raw, PUBLISH, doc, file, "publish"), PUBLISH)
+    targets: list[TargetConfig] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(p["targets"] or []):
+        targets.append(_target(entry, i, doc, file, seen))
+    return PublishConfig(targets=tuple(targets), dump=bool(p["dump"]))
+
+
+def _target(raw: Any, i: int, doc: yamlpos.Located, file: str, seen: set[str]) -> TargetConfig:
+    where = ("publish", "targets", i)
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(message, file=file, line=doc.line(*where, key), key=dotted(*where, key))
+
+    for key in raw if isinstance(raw, dict) else ():
+        if key in CREDENTIAL_KEYS:
+            # The value is never echoed: it may be the secret itself.
+            raise fail(
+                key,
+                "credentials never go in the configuration file: put the secret in an "
+                f"environment variable and name it with {CREDENTIAL_KEYS[key]}",
+            )
+    t = _defaults(_check(raw, TARGET, doc, file, *where), TARGET)
+    for key in ("name", "store"):
+        if not t[key]:
+            raise fail(key, "is required")
+    if not TARGET_NAME.match(t["name"]):
+        raise fail("name", f"{t['name']!r} must match [a-z0-9-]+")
+    if t["name"] in seen:
+        raise fail("name", f"duplicate target name {t['name']!r}")
+    seen.add(t["name"])
+    for key in ("store", "query"):
+        url = t[key]
+        if url is None:
+            continue
+        if not re.match(r"^https?://[^/@\s]+(/\S*)?$", url):
+            if re.match(r"^https?://[^/\s]*@", url):
+                raise fail(key, "credentials never go in the URL: use username_env/password_env")
+            raise fail(key, "must be an http(s) URL")
+    for key in ("username_env", "password_env", "token_env"):
+        if t[key] is not None and not ENV_NAME.match(t[key]):
+            raise fail(key, f"{t[key]!r} is not an environment variable name")
+    if bool(t["username_env"]) != bool(t["password_env"]):
+        missing = "password_env" if t["username_env"] else "username_env"
+        raise fail(missing, "username_env and password_env go together")
+    if t["token_env"] and t["username_env"]:
+        raise fail("token_env", "use either token_env or username_env/password_env, not both")
+    if t["auth"] not in AUTH_SCHEMES:
+        raise fail("auth", f"unknown scheme {t['auth']!r} (known: {', '.join(AUTH_SCHEMES)})")
+    if t["timeout"] <= 0:
+        raise fail("timeout", "must be more than 0")
+    if t["retries"] < 0 or t["backoff"] < 0:
+        raise fail("retries" if t["retries"] < 0 else "backoff", "must not be negative")
+    return TargetConfig(
+        name=t["name"],
+        store=t["store"],
+        query=t["query"],
+        username_env=t["username_env"],
+        password_env=t["password_env"],
+        token_env=t["token_env"],
+        auth=t["auth"],
+        timeout=float(t["timeout"]),
+        retries=int(t["retries"]),
+        backoff=float(t["backoff"]),
     )
 
 

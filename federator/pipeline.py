@@ -6,6 +6,7 @@ identities, validators, run log) is committed only after the store accepted the 
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 import traceback
@@ -84,6 +85,9 @@ class Federator:
         """Release the store and the run lock (the process may also simply exit)."""
         self.state.close()
         del self.store
+        # Tracebacks kept by loggers can hold frames that hold the store: collect them, so
+        # RocksDB's lock is released before another Store opens in this process.
+        gc.collect()
         if self.lock is not None:
             self.lock.release()
 
@@ -295,7 +299,8 @@ class Federator:
         if self.config.publish:
             from federator.push import after_publish
 
-            # Remote targets follow the local store; one that is down never fails the run.
+            # Remote targets (and the optional dump) follow the local store; a target that is
+            # down never fails the run.
             after_publish(self.config, self.store, self.state, run_id)
         self.state.prune(int(self.config.history.get("keep_runs", 200)))
         return RunReport(run_id, runs)

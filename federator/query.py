@@ -104,7 +104,11 @@ def export(store: ox.Store, fmt: str, output: Path | None, stdout: IO[bytes]) ->
         fh.write(data)
     os.replace(tmp, output)
     checksum = hashlib.sha256(data).hexdigest()
-    Path(str(output) + ".sha256").write_text(f"{checksum}  {output.name}\n")
+    side = Path(str(output) + ".sha256")
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=".export-sum-")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"{checksum}  {output.name}\n")
+    os.replace(tmp, side)
     return checksum
 
 

@@ -115,11 +115,12 @@ def source_graph(view: SourceView, minter: Minter, unified: Unified) -> str:
             t(rec, iri(DCT + "modified"), modified_literal(body)),
             t(rec, iri(FOAF + "primaryTopic"), iri(canonical)),
             t(rec, iri(REG + "description"), desc),
-            t(desc, iri(REG + "contentHash"), lit(body["digest"])),
         ]
-        for w in body.get("warnings", []):
-            out.append(t(rec, iri(REG + "warning"), lit(w["message_en"], "en")))
-            out.append(t(rec, iri(REG + "warning"), lit(w["message_nl"], "nl")))
+        # The warning travels with the record (in English; the run log has both languages).
+        out += [
+            t(rec, iri(REG + "warning"), lit(w["message_en"], "en"))
+            for w in body.get("warnings", [])
+        ]
         out += [body["nt"][name] for name in sorted(body["nt"])]
     return "".join(out)
 

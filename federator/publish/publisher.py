@@ -138,8 +138,9 @@ class Publisher:
 
     def _resolve(self, views: list[SourceView], dirty_orgs: set[str] | None) -> Resolution:
         cands = [candidate(b, v.config.level, v.config.priority) for v in views for b in v.records]
-        return resolve(cands, self.config.resolve, self.state.identities(),
-                       self.state.canonicals(), dirty_orgs)
+        return resolve(
+            cands, self.config.resolve, self.state.identities(), self.state.canonicals(), dirty_orgs
+        )
 
     def _quality(self, views: list[SourceView], runs: dict[str, SourceRun]) -> str:
         from federator.map import spec

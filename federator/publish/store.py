@@ -92,7 +92,7 @@ class Store:
             self._memory[graph], self._digests[graph] = lines, digest
             return
         tmp = file.with_suffix(".tmp")
-        tmp.write_bytes(gzip.compress("\n".join(sorted(lines)).encode("utf-8"), compresslevel=1))
+        tmp.write_bytes(gzip.compress("\n".join(lines).encode("utf-8"), compresslevel=1))
         os.replace(tmp, file)
         file.with_suffix(".sha256").write_text(digest + "\n")
         file.with_suffix(".dirty").unlink(missing_ok=True)
@@ -121,6 +121,12 @@ class Store:
             return None
         digest_file = file.with_suffix(".sha256")
         return digest_file.read_text().strip() if digest_file.exists() else None
+
+    def published_text(self, graph: str) -> str | None:
+        """The N-Triples last written to ``graph``, a statement a line (sorted); None when
+        unknown or interrupted. Remote targets are sent this (``federator.push``)."""
+        lines = self._last(graph)
+        return None if lines is None else "".join(line + "\n" for line in sorted(lines))
 
     def sync_graph(self, graph: str, ntriples: str) -> tuple[int, int] | None:
         """Make a named graph hold exactly these N-Triples; return (added, removed), or None

@@ -26,8 +26,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from federator import log
 from federator.config import Config, SourceConfig
+from federator.push.metrics import TargetCollector
 from federator.report import COUNTS, run_detail
-from federator.server import changes, negotiate, pages, resources, sparql
+from federator.server import changes, dataset, negotiate, pages, resources, sparql
 from federator.server.metrics import Metrics
 from federator.server.pool import QueryPool
 from federator.state import State
@@ -161,17 +162,25 @@ def sources(request: Request) -> Response:
 
 def index(request: Request) -> Response:
     """The sources and the endpoints, for people; a map of the endpoints for machines."""
+    # The dataset's description, for machines that look for it in a header (RFC 8288).
+    described_by = {"Link": '</void>; rel="describedby"; type="text/turtle"'}
     if _wants_html(request):
-        return sources(request)
-    return _json(
+        page = sources(request)
+        page.headers.update(described_by)
+        return page
+    answer = _json(
         {
             "sparql": "/sparql",
             "sources": "/sources",
             "health": "/health",
             "metrics": "/metrics",
             "vocabulary": "/vocabulary",
+            "void": "/void",
+            "dump": "/dump/latest.nq.gz",
         }
     )
+    answer.headers.update(described_by)
+    return answer
 
 
 def _source_or_404(request: Request) -> SourceConfig | Response:
@@ -340,9 +349,15 @@ def create_app(cfg: Config, planner: Planner | None = None) -> Starlette:
         Route("/changes", changes.endpoint),
         Route("/vocabulary", vocabulary),
         Route("/shapes", shapes),
+        Route("/void", dataset.void_endpoint),
+        Route("/.well-known/void", dataset.void_endpoint),
+        Route("/dump/latest.nq.gz", dataset.dump_endpoint),
+        Route("/dump/latest.nq.gz.sha256", dataset.dump_checksum),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.ctx = ctx
+    app.state.void = dataset.Description()
+    ctx.metrics.registry.register(TargetCollector(cfg))
     # Public, read-only data without credentials: any web page may query it (YASGUI & co).
     app.add_middleware(
         CORSMiddleware,

@@ -105,6 +105,9 @@ def index(cfg: Config, last_runs: dict[str, dict[str, Any] | None], lang: str) -
         '<ul><li><a href="/sparql"><code>/sparql</code></a> (SPARQL 1.1)</li>'
         '<li><a href="/sources"><code>/sources</code></a> (JSON)</li>'
         '<li><a href="/vocabulary"><code>/vocabulary</code></a> (Turtle)</li>'
+        '<li><a href="/void"><code>/void</code></a> (VoID), '
+        '<a href="/dump/latest.nq.gz"><code>/dump/latest.nq.gz</code></a> (N-Quads, gzip), '
+        '<a href="/changes"><code>/changes</code></a> (change feed)</li>'
         '<li><a href="/health"><code>/health</code></a>, '
         '<a href="/metrics"><code>/metrics</code></a></li></ul>'
     )

@@ -154,8 +154,11 @@ def validate_triples(
         # whose first step is absent has no values: only minimum counts can fail there.
         for path, path_rules in _by_path(tuple(compiled_rules)):
             if path[0] not in props:
-                out += [Violation(r, focus, None) for r in path_rules
-                        if r.kind == "min" and r.limit > 0]  # type: ignore[operator]
+                out += [
+                    Violation(r, focus, None)
+                    for r in path_rules
+                    if r.kind == "min" and isinstance(r.limit, int) and r.limit > 0
+                ]
                 continue
             values: list[Node] = [focus]
             for step in path:
