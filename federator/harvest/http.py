@@ -26,6 +26,40 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 MAX_REDIRECTS = 5
 
 
+MAX_RETRY_AFTER = 60.0  # seconds: a server asking for longer is retried after this anyway
+
+
+class _Retry(Retry):
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, MAX_RETRY_AFTER)
+
+
+def retrying_session(retries: int, backoff: float) -> requests.Session:
+    """A session that retries connection errors, 429 and 5xx with exponential back-off,
+    honouring Retry-After (urllib3's Retry), for any method, and never follows redirects
+    itself (callers decide which redirects are acceptable)."""
+    retry = _Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff,
+        backoff_max=60,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=None,  # paging POSTs and whole-graph PUTs are idempotent
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        redirect=0,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
 @dataclass
 class Response:
     url: str
@@ -51,24 +85,7 @@ class HttpClient:
     session: requests.Session = field(init=False)
 
     def __post_init__(self) -> None:
-        retry = Retry(
-            total=self.retries,
-            connect=self.retries,
-            read=self.retries,
-            status=self.retries,
-            backoff_factor=self.backoff,
-            backoff_max=60,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=None,  # POST paging of the register API is idempotent too
-            respect_retry_after_header=True,
-            raise_on_status=False,
-            redirect=0,
-        )
-        self.session = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.session = retrying_session(self.retries, self.backoff)
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> HttpClient:

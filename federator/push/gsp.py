@@ -13,15 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
-from urllib3.util.retry import Retry
 
 from federator.config import TargetConfig
-from federator.harvest.http import RETRY_STATUSES, USER_AGENT
+from federator.harvest.http import retrying_session
 
 NTRIPLES = "application/n-triples"
-MAX_RETRY_AFTER = 60.0  # seconds: an overloaded target must not hold a harvest for an hour
 LIST_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
 
 
@@ -31,12 +28,6 @@ class TargetError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class _Retry(Retry):
-    def get_retry_after(self, response: Any) -> float | None:
-        seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, MAX_RETRY_AFTER)
 
 
 class _Bearer(AuthBase):
@@ -76,24 +67,7 @@ class GraphStore:
     def __init__(self, target: TargetConfig, environ: Mapping[str, str] | None = None) -> None:
         self.target = target
         self.auth = credentials(target, environ)
-        retry = _Retry(
-            total=target.retries,
-            connect=target.retries,
-            read=target.retries,
-            status=target.retries,
-            backoff_factor=target.backoff,
-            backoff_max=60,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=None,  # PUT/DELETE of a whole graph and read-only queries
-            respect_retry_after_header=True,
-            raise_on_status=False,
-            redirect=0,
-        )
-        self.session = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.session = retrying_session(target.retries, target.backoff)
         # Proxies from the environment would see the credentials; targets are reached directly.
         self.session.trust_env = False
 
