@@ -104,6 +104,10 @@ class _Handler(BaseHTTPRequestHandler):
         headers: dict[str, str] | None = None,
         length: int | None = None,
     ) -> None:
+        # Recorded before anything is sent: a client that has its answer finds it logged.
+        with self.server.registers.lock:
+            self.server.registers.requests.append((self.command, self.path, status))
+            self.server.registers.headers.append(dict(self.headers.items()))
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body) if length is None else length))
@@ -112,9 +116,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        with self.server.registers.lock:
-            self.server.registers.requests.append((self.command, self.path, status))
-            self.server.registers.headers.append(dict(self.headers.items()))
 
     def _fault(self) -> bool:
         regs = self.server.registers
