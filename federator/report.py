@@ -85,6 +85,14 @@ def source_log(state: State, source: str, run_id: str | None, fmt: str = "text")
         lines.append(f"  error: {detail['error']}")
     if detail["stats"]:
         lines.append(f"  records: {counts(detail['stats'])}")
+    filled = detail["stats"].get("completeness") or {}
+    if filled:
+        lacking = sorted((share, name) for name, share in filled.items() if share < 1)
+        lines.append(
+            "  completeness: "
+            + ", ".join(f"{n} {s:.0%}" for s, n in lacking[:12])
+            + (" (all other fields 100%)" if len(lacking) < len(filled) else "")
+        )
     if detail["statuses"]:
         lines.append(
             "  HTTP: " + ", ".join(f"{k} x{v}" for k, v in sorted(detail["statuses"].items()))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -167,6 +168,14 @@ def run_page(src: SourceConfig, detail: dict[str, Any], lang: str, path: str) ->
     return layout(t("run_of", lang, run=detail["run_id"], title=src.title), body, lang, path)
 
 
+@lru_cache(maxsize=1)
+def field_labels() -> dict[str, dict[str, str]]:
+    """The standard's field names as agencies know them, in Dutch and English."""
+    from federator.map import spec
+
+    return {f.name: f.label for f in spec.load(spec.builtin_path("algoritmeregister-json")).fields}
+
+
 def run_detail(d: dict[str, Any], lang: str, level: int = 2) -> str:
     """Counts, HTTP answers, errors in words, and every rejected record with its reason."""
     h = f"h{level}"
@@ -188,6 +197,18 @@ def run_detail(d: dict[str, Any], lang: str, level: int = 2) -> str:
         rows: list[tuple[str, ...]] = [(e(pick(COUNT_LABELS, k, lang)), e(stats[k])) for k in keys]
         parts.append(f"<{h}>{e(t('records', lang))}</{h}>")
         parts.append(table([e(t("records", lang)), e(t("number", lang))], rows, numeric=[1]))
+    filled = stats.get("completeness") or {}
+    if filled:
+        labels = field_labels()
+        rows = [
+            (f"<code>{e(name)}</code>", e(labels.get(name, {}).get(lang, name)), e(f"{share:.0%}"))
+            for name, share in filled.items()
+        ]
+        heads = [e(t("field", lang)), "", e(t("share", lang))]
+        parts.append(
+            f"<{h}>{e(t('completeness', lang))}</{h}>\n"
+            f"<p>{e(t('completeness_intro', lang))}</p>\n" + table(heads, rows, numeric=[2])
+        )
     statuses = d.get("statuses") or {}
     if statuses:
         rows = [

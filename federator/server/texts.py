@@ -29,6 +29,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "next_run": ("Volgende oogst", "Next harvest"),
     "not_scheduled": ("niet ingepland", "not scheduled"),
     "records": ("Registraties", "Registrations"),
+    "completeness": ("Volledigheid per veld", "Completeness per field"),
+    "completeness_intro": (
+        "Het deel van de gepubliceerde registraties dat dit veld van de publicatiestandaard "
+        "invult.",
+        "The share of the published registrations that fill this field of the publication "
+        "standard.",
+    ),
+    "share": ("Ingevuld", "Filled"),
     "number": ("Aantal", "Number"),
     "http": ("Antwoorden van het register (HTTP)", "Answers of the register (HTTP)"),
     "status": ("Status", "Status"),

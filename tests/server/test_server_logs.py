@@ -91,3 +91,14 @@ def test_unknown_source_or_run_is_404(client: httpx.Client) -> None:
     assert client.get("/sources/national/runs/20990101T000000Z-000000").status_code == 404
     r = client.get("/sources/national/runs/nope", headers={"Accept": BROWSER})
     assert r.status_code == 404 and "Onbekende oogst" in r.text
+
+
+def test_run_page_shows_completeness_per_field(client: httpx.Client) -> None:
+    runs = client.get("/sources/gemeente-amsterdam/runs").json()
+    run_id = runs["runs"][0]["run_id"] if isinstance(runs, dict) else runs[0]["run_id"]
+    page = client.get(
+        f"/sources/gemeente-amsterdam/runs/{run_id}?lang=en", headers={"Accept": "text/html"}
+    )
+    assert page.status_code == 200
+    assert "Completeness per field" in page.text
+    assert "<code>contact_email</code>" in page.text and "Contact details" in page.text
