@@ -11,7 +11,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from helpers import SHARED, gold_pairs, serve_scenario, write_config
+from helpers import DATA, SHARED, gold_pairs, serve_scenario, write_config
 
 from federator import config
 from federator.demo import CONTRACT_QUERY
@@ -205,3 +205,40 @@ def test_a_broken_source_keeps_its_graph_and_others_publish(tmp_path: Path) -> N
             )
         }
         assert titles
+
+
+def test_an_rdf_register_is_federated(tmp_path: Path) -> None:
+    with RegisterServer(Registers()) as server:
+        server.registers.put("register.ttl", (DATA / "records" / "register.ttl").read_bytes())
+        cfg = config.load(
+            write_config(
+                tmp_path / "f.yaml",
+                [
+                    {
+                        "id": "gemeente-rdf",
+                        "title": "RDF",
+                        "level": "municipal",
+                        "format": "rdf",
+                        "organisation": "gm0344",
+                        "url": server.file_url("register.ttl"),
+                    }
+                ],
+            )
+        )
+        fed = Federator(cfg)
+        report = fed.run_once()
+        assert report.exit_code == 0
+        assert {(s, i) for s, i, _ in contract_rows(fed.store.ox)} == {
+            ("gemeente-rdf", "R-1"),
+            ("gemeente-rdf", "R-2"),
+        }
+        dates = list(
+            run_query(
+                fed.store.ox,
+                """
+            PREFIX dcat: <http://www.w3.org/ns/dcat#>
+            SELECT ?d WHERE { ?a a <https://w3id.org/federator/vocab#Algorithm> ;
+                              <http://purl.org/dc/terms/temporal>/dcat:startDate ?d }""",
+            )
+        )
+        assert [d["d"].value for d in dates] == ["2024-03"]
