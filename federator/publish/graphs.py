@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -72,12 +73,21 @@ class Unified:
     replaced: dict[str, str] = field(default_factory=dict)  # old IRI -> surviving IRI
 
 
+@lru_cache(maxsize=65536)
+def _date_literal(raw: str) -> str | None:
+    value = parse_date(raw, Context("modified"))
+    if isinstance(value, dict) and "date" in value:
+        return lit(value["date"], dtype=XSD + "date")
+    return None
+
+
 def modified_literal(body: dict[str, Any]) -> str:
+    """The record's one dcterms:modified: the date its register gives, else when federator
+    saw its content change."""
     raw = body["identity"].get("modified")
-    if raw:
-        value = parse_date(raw, Context("modified"))
-        if isinstance(value, dict) and "date" in value:
-            return lit(value["date"], dtype=XSD + "date")
+    date = _date_literal(raw) if raw else None
+    if date is not None:
+        return date
     changed = body.get("changed_at") or "1970-01-01T00:00:00Z"
     return lit(changed, dtype=XSD + "dateTime")
 

@@ -259,16 +259,14 @@ class Publisher:
     def _commit_records(self, db: Any, run_id: str, sid: str, f: Fresh, stamp: str) -> None:
         """Write what changed in one source's records, and log it in the change feed."""
         current = {b["native_id"]: b for b in f.bodies}
-        changes = []
+        changes, rows = [], []
         for native, body in current.items():
             old = f.previous.get(native)
             if old is not None and old["digest"] == body["digest"]:
                 continue
-            kind = "update" if old is not None else "create"
-            changes.append((run_id, stamp, sid, native, kind))
+            changes.append((run_id, stamp, sid, native, "update" if old is not None else "create"))
             stored = {k: v for k, v in body.items() if k not in ("first_seen", "changed_at")}
-            db.execute(
-                "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?)",
+            rows.append(
                 (
                     sid,
                     native,
@@ -276,12 +274,12 @@ class Publisher:
                     body["first_seen"],
                     body["changed_at"],
                     json.dumps(stored),
-                ),
+                )
             )
-        for native in f.previous:
-            if native not in current:
-                changes.append((run_id, stamp, sid, native, "delete"))
-                db.execute("DELETE FROM records WHERE source = ? AND native_id = ?", (sid, native))
+        gone = [(sid, native) for native in f.previous if native not in current]
+        changes += [(run_id, stamp, sid, native, "delete") for _, native in gone]
+        db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?)", rows)
+        db.executemany("DELETE FROM records WHERE source = ? AND native_id = ?", gone)
         db.executemany(
             "INSERT INTO changes (run_id, at, source, native_id, kind) VALUES (?,?,?,?,?)", changes
         )

@@ -84,15 +84,16 @@ class Store:
             return self._memory.get(graph)
         if not file.exists() or file.with_suffix(".dirty").exists():
             return None
-        return set(gzip.decompress(file.read_bytes()).decode("utf-8").splitlines())
+        text = gzip.decompress(file.read_bytes()).decode("utf-8")
+        return {line for line in text.splitlines() if line.strip()}
 
-    def _remember(self, graph: str, lines: set[str], digest: str) -> None:
+    def _remember(self, graph: str, lines: set[str], digest: str, data: bytes) -> None:
         file = self._file(graph)
         if file is None:
             self._memory[graph], self._digests[graph] = lines, digest
             return
         tmp = file.with_suffix(".tmp")
-        tmp.write_bytes(gzip.compress("\n".join(lines).encode("utf-8"), compresslevel=1))
+        tmp.write_bytes(gzip.compress(data, compresslevel=1))
         os.replace(tmp, file)
         file.with_suffix(".sha256").write_text(digest + "\n")
         file.with_suffix(".dirty").unlink(missing_ok=True)
@@ -131,7 +132,8 @@ class Store:
     def sync_graph(self, graph: str, ntriples: str) -> tuple[int, int] | None:
         """Make a named graph hold exactly these N-Triples; return (added, removed), or None
         when the graph already holds this text."""
-        digest = hashlib.sha256(ntriples.encode("utf-8")).hexdigest()
+        data = ntriples.encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
         if self.published_digest(graph) == digest:
             return None
         new = {line for line in ntriples.splitlines() if line.strip()}
@@ -144,6 +146,11 @@ class Store:
             for q in removed_quads:
                 self.ox.remove(q)
             removed, added_lines = len(removed_quads), new
+            pause_point("store.mid_graph")
+            if new:  # the whole text goes in as it is: no need to join the set again
+                self._load(data, len(new), g)
+            self._remember(graph, new, digest, data)
+            return len(new), removed
         else:
             gone = old - new
             for q in ox.parse("\n".join(gone).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
@@ -151,13 +158,16 @@ class Store:
             removed, added_lines = len(gone), new - old
         pause_point("store.mid_graph")
         if added_lines:
-            data = "\n".join(added_lines).encode("utf-8")
-            if len(added_lines) > 5000:
-                self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
-            else:
-                self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
-        self._remember(graph, new, digest)
+            self._load("\n".join(added_lines).encode("utf-8"), len(added_lines), g)
+        self._remember(graph, new, digest, data)
         return len(added_lines), removed
+
+    def _load(self, data: bytes, count: int, graph: ox.NamedNode) -> None:
+        # bulk_load is far faster for many statements; load is transactional for a few.
+        if count > 5000:
+            self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        else:
+            self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
     def append(self, graph: str, ntriples: str) -> None:
         """Add statements to a graph in one transaction (the provenance log only grows)."""
