@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from federator import log
@@ -103,20 +104,17 @@ class Publisher:
             resolution = self._resolve(views, None if full else _dirty_orgs(fresh))
             resolve_seconds = time.perf_counter() - started
             assignment = resolution.assignment
-            texts = self._texts(views, resolution)
-            texts[self.minter.graph("quality")] = self._quality(views, runs)
             # The store compares each text with what it last wrote: only changed graphs are
             # touched, and a graph left half-written by a crash is always rewritten.
-            hashes = {g: "" for g in texts}
-            hashes[CONFIG_KEY] = config_digest
-            gone = [g for g in old_hashes if g not in hashes and "/graph/source/" in g]
+            hashes = {CONFIG_KEY: config_digest}
             written = set()
-            for graph, text in [*texts.items(), *((g, "") for g in gone)]:
-                result = self.store.sync_graph(graph, text)
-                if result is not None:
+            for graph, text in self._texts(views, resolution, runs):
+                hashes[graph] = ""
+                if self._sync(graph, text):
                     written.add(graph)
-                    pause_point("publish.between_graphs")
-                    self.log.debug("publish.graph", graph=graph, added=result[0], removed=result[1])
+            gone = [g for g in old_hashes if g not in hashes and "/graph/source/" in g]
+            for graph in gone:
+                self._sync(graph, "")
             for sr in runs.values():
                 sr.stats["graphs_rewritten"] = int(self.minter.source_graph(sr.source) in written)
         else:
@@ -135,6 +133,14 @@ class Publisher:
             sr.durations["publish"] = round(publish_seconds, 4)
         self.log.info("publish.done", unchanged=unchanged, seconds=round(publish_seconds, 3))
         self._commit(run_id, runs, fresh, assignment, hashes, gone, stamp)
+
+    def _sync(self, graph: str, text: str) -> bool:
+        result = self.store.sync_graph(graph, text)
+        if result is None:
+            return False
+        pause_point("publish.between_graphs")
+        self.log.debug("publish.graph", graph=graph, added=result[0], removed=result[1])
+        return True
 
     def _resolve(self, views: list[SourceView], dirty_orgs: set[str] | None) -> Resolution:
         cands = [candidate(b, v.config.level, v.config.priority) for v in views for b in v.records]
@@ -162,8 +168,11 @@ class Publisher:
             }
         return quality_graph(per_source, standard, self.minter)
 
-    def _texts(self, views: list[SourceView], resolution: Resolution) -> dict[str, str]:
-        """The N-Triples text of every graph but the provenance log."""
+    def _texts(
+        self, views: list[SourceView], resolution: Resolution, runs: dict[str, SourceRun]
+    ) -> Iterator[tuple[str, str]]:
+        """(graph, N-Triples text) of every graph but the provenance log, one at a time: at
+        100,000 registrations a graph's text is hundreds of megabytes."""
         assignment = resolution.assignment
         canonicals = self.state.canonicals()
         replaced = {t: r["replaced_by"] for t, r in canonicals.items() if r.get("replaced_by")}
@@ -181,21 +190,25 @@ class Publisher:
             organisations.setdefault(view.organisation, view.organisation_name)
             for b in view.records:
                 organisations.setdefault(b["organisation"], b["organisation_name"])
-        texts = {
-            self.minter.source_graph(v.config.id): graphs.source_graph(v, self.minter, unified)
-            for v in views
-        }
-        texts[self.minter.graph("unified")] = graphs.unified_graph(
-            clusters, unified, priorities, multi
+        for v in views:
+            yield (
+                self.minter.source_graph(v.config.id),
+                graphs.source_graph(v, self.minter, unified),
+            )
+        yield (
+            self.minter.graph("unified"),
+            graphs.unified_graph(clusters, unified, priorities, multi),
         )
-        texts[self.minter.graph("links")] = graphs.links_graph(
-            [c for c in clusters if len(c) > 1], self.minter
+        yield (
+            self.minter.graph("links"),
+            graphs.links_graph([c for c in clusters if len(c) > 1], self.minter),
         )
-        texts[self.minter.graph("federation")] = graphs.federation_graph(
-            views, organisations, self.minter
+        yield (
+            self.minter.graph("federation"),
+            graphs.federation_graph(views, organisations, self.minter),
         )
-        texts[self.minter.graph("vocabulary")] = graphs.vocabulary_graph()
-        return texts
+        yield self.minter.graph("vocabulary"), graphs.vocabulary_graph()
+        yield self.minter.graph("quality"), self._quality(views, runs)
 
     def _provenance(
         self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh], stamp: str

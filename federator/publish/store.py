@@ -136,22 +136,28 @@ class Store:
         digest = hashlib.sha256(data).hexdigest()
         if self.published_digest(graph) == digest:
             return None
-        new = {line for line in ntriples.splitlines() if line.strip()}
         old = self._last(graph)
         g = ox.NamedNode(graph)
         self._mark_dirty(graph)
         if old is None:
-            # Unknown or interrupted: compare with what the store really holds.
+            # Unknown or interrupted: compare with what the store really holds, then load the
+            # whole text as it is (no set of its lines: they can be millions).
             removed_quads = list(self.ox.quads_for_pattern(None, None, None, g))
             for q in removed_quads:
                 self.ox.remove(q)
-            removed, added_lines = len(removed_quads), new
+            count = data.count(b"\n")
             pause_point("store.mid_graph")
-            if new:  # the whole text goes in as it is: no need to join the set again
-                self._load(data, len(new), g)
-            self._remember(graph, new, digest, data)
-            return len(new), removed
+            if count:
+                self._load(data, count, g)
+            lines = (
+                set()
+                if self.published is not None
+                else {line for line in ntriples.splitlines() if line.strip()}
+            )
+            self._remember(graph, lines, digest, data)
+            return count, len(removed_quads)
         else:
+            new = {line for line in ntriples.splitlines() if line.strip()}
             gone = old - new
             for q in ox.parse("\n".join(gone).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
                 self.ox.remove(ox.Quad(q.subject, q.predicate, q.object, g))
