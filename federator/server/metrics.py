@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -33,6 +32,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from federator.config import Config
+from federator.push.report import epoch
 from federator.state import State
 
 RECORD_KINDS = (
@@ -46,15 +46,6 @@ RECORD_KINDS = (
     "warnings",
     "duplicates",
 )
-
-
-def _epoch(stamp: str | None) -> float | None:
-    if not stamp:
-        return None
-    try:
-        return datetime.fromisoformat(stamp).timestamp()
-    except ValueError:
-        return None
 
 
 class StateCollector(Collector):
@@ -139,11 +130,11 @@ class StateCollector(Collector):
                         durations.add_metric([src.id, stage], seconds)
                     for status, n in sorted((r["statuses"] or {}).items()):
                         statuses.add_metric([src.id, str(status)], n)
-                    started = _epoch(r["started"])
+                    started = epoch(r["started"])
                     if started is not None:
                         last_run.add_metric([src.id], started)
                     synced.add_metric([src.id], 1 if r["outcome"] == "synced" else 0)
-                ended = _epoch(state.last_success(src.id))
+                ended = epoch(state.last_success(src.id))
                 if ended is not None:
                     success.add_metric([src.id], ended)
                     age.add_metric([src.id], max(0.0, now - ended))
