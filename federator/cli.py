@@ -116,6 +116,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from federator import demo
 
+        # The demo prints its own story; only problems go to the log.
+        log.configure(json=getattr(args, "log_format", None) == "json", level="warning")
         return demo.main(args.data_dir, serve=args.serve)
     cfg = load_config(args)
     handler: Any = getattr(commands, args.command)
