@@ -268,11 +268,6 @@ class State:
             for r in rows
         }
 
-    def sources_with_records(self) -> list[str]:
-        return [
-            r[0] for r in self.db.execute("SELECT DISTINCT source FROM records ORDER BY source")
-        ]
-
     # -- identities ---------------------------------------------------------------------
     def identities(self) -> dict[tuple[str, str], str]:
         return {(r[0], r[1]): r[2] for r in self.db.execute("SELECT * FROM identities")}

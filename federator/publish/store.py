@@ -187,10 +187,6 @@ class Store:
     def graph_names(self) -> list[str]:
         return sorted(g.value for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode))
 
-    def count(self, graph: str | None = None) -> int:
-        g = ox.NamedNode(graph) if graph else None
-        return sum(1 for _ in self.ox.quads_for_pattern(None, None, None, g))
-
     def flush(self) -> None:
         if self.path is not None:
             self.ox.flush()
