@@ -13,9 +13,8 @@ RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --home-dir /data federator \
     && mkdir -p /data /config && chown federator /data
 
-COPY config/federator.yaml /config/federator.yaml
+COPY config/docker.yaml /config/federator.yaml
 USER federator
 VOLUME ["/config", "/data"]
 EXPOSE 8000
-# The config in /config should set `data_dir: /data` and `server: {host: 0.0.0.0}`.
 CMD ["federator", "daemon"]

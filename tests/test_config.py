@@ -77,3 +77,9 @@ def test_unreadable_mapping_file_is_a_config_error(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read configuration"):
         config.load(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("name", ["federator.yaml", "docker.yaml"])
+def test_shipped_configs_load(name: str) -> None:
+    cfg = config.load(Path(__file__).resolve().parents[1] / "config" / name)
+    assert [s.id for s in cfg.sources] == ["national"]
