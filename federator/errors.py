@@ -1,7 +1,9 @@
 """Errors that carry a recovery class, so each stage knows what to do with them.
 
 Modelled on dlt's terminal/transient split and Scrapy's ``DropItem``: the class of an error
-decides whether we retry, skip one record, fail one source, or refuse to start.
+decides whether we retry, skip one record, fail one source, or refuse to start. Transient
+HTTP failures are retried inside the HTTP client (urllib3's Retry) and record-level problems
+are verdicts of the validate stage, so only source and configuration errors are raised.
 """
 
 from __future__ import annotations
@@ -27,23 +29,11 @@ class FederatorError(Exception):
             self.code = code
 
 
-class TransientError(FederatorError):
-    recovery = Recovery.RETRY
-    code = "transient"
-
-
 class SourceError(FederatorError):
     """The whole source failed this run (unreachable, not the expected format, ...)."""
 
     recovery = Recovery.FAIL_SOURCE
     code = "source"
-
-
-class RecordError(FederatorError):
-    """One record is unusable; the others go on."""
-
-    recovery = Recovery.SKIP_RECORD
-    code = "record"
 
 
 class ConfigError(FederatorError):

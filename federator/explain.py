@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from federator.config import Config
-from federator.map.mapper import source_organisation
 from federator.resolve import candidate, resolve
 from federator.state import State
 from federator.vocab import Minter
@@ -15,7 +14,6 @@ def explain(cfg: Config, *, source: str | None = None, uncertain: bool = False) 
     bodies = {}
     cands = []
     for src in cfg.sources:
-        source_organisation(src, minter)
         for native, row in state.records(src.id).items():
             bodies[(src.id, native)] = row["body"]
             cands.append(candidate(row["body"], src.level, src.priority))

@@ -41,6 +41,9 @@ class Fresh:
     organisation_name: str
     validators: dict[str, dict[str, str | None]] = field(default_factory=dict)
     previous: dict[str, Any] = field(default_factory=dict)  # the source's records before
+    # False when every record is unchanged: bodies and previous are then left in state (they
+    # cost seconds to load at scale) and the publisher treats the source as untouched.
+    changed: bool = True
 
 
 @dataclass
@@ -103,23 +106,38 @@ class Federator:
         Records whose content digest did not change keep their previous mapping and verdict:
         they are not mapped, validated or published again.
         """
-        previous = self.state.records(source.id)
+        digests = self.state.record_digests(source.id)
         sr.stats["fetched_documents"] = sum(1 for p in harvested.payloads if p.status != 304)
         if harvested.not_modified:
-            # Nothing to do, but the log must still say what stays rejected and warned.
-            last = self.state.last_synced_run(source.id)
-            if last is not None:
-                sr.issues = self.state.issues(source.id, last["run_id"])
-                for key in ("rejected", "warnings", "duplicates", "completeness"):
-                    if key in last["stats"]:
-                        sr.stats[key] = last["stats"][key]
-            sr.stats.update(fetched=0, unchanged=len(previous))
+            self._carry_last_verdict(source, sr, None)
+            sr.stats.update(fetched=0, unchanged=len(digests))
             return None
         mapping = self.mapping_for(source)
-        digests = {n: row["digest"] for n, row in previous.items()}
         batch = parallel.run(source, harvested, mapping, self.minter, digests)
         for stage, seconds in batch.seconds.items():
             sr.durations[stage] = round(seconds, 4)
+        validators = {
+            p.url: {"etag": p.etag, "last_modified": p.last_modified}
+            for p in harvested.payloads
+            if p.etag or p.last_modified
+        }
+        organisation, organisation_name = source_organisation(source, self.minter)
+        if not batch.bodies and len(batch.reused) == len(digests):
+            # Every record as before: the last verdict stands; nothing to load or publish.
+            self._carry_last_verdict(source, sr, batch.issues)
+            sr.stats.update(
+                fetched=batch.rejected + len(batch.reused) + len(batch.duplicates),
+                accepted=len(batch.reused),
+                added=0,
+                changed=0,
+                unchanged=len(batch.reused),
+                removed=0,
+                rejected=batch.rejected,
+                duplicates=len(batch.duplicates),
+                warnings=sum(1 for i in sr.issues if i["severity"] == "warning"),
+            )
+            return Fresh([], organisation, organisation_name, validators, changed=False)
+        previous = self.state.records(source.id)
         reused = [previous[n]["body"] for n in batch.reused]
         carried = [
             {
@@ -150,13 +168,24 @@ class Federator:
         )
         sr.stats["completeness"] = completeness(bodies, mapping)
         self._guard(source, previous, bodies, removed, accept_withdrawals)
-        validators = {
-            p.url: {"etag": p.etag, "last_modified": p.last_modified}
-            for p in harvested.payloads
-            if p.etag or p.last_modified
-        }
-        organisation, organisation_name = source_organisation(source, self.minter)
         return Fresh(bodies, organisation, organisation_name, validators, previous)
+
+    def _carry_last_verdict(
+        self, source: SourceConfig, sr: SourceRun, fresh_issues: list[dict[str, Any]] | None
+    ) -> None:
+        """Nothing changed: the log still says what stays warned (from the last synced run).
+        Rejections are this run's (``fresh_issues``: rejected records are validated every
+        run), or, after a 304 (``None``), the last run's."""
+        last = self.state.last_synced_run(source.id)
+        kept = self.state.issues(source.id, last["run_id"]) if last else []
+        if fresh_issues is not None:
+            kept = [i for i in kept if i["severity"] == "warning"] + fresh_issues
+        sr.issues = kept
+        if last is None:
+            return
+        for key in ("rejected", "warnings", "duplicates", "completeness"):
+            if key in last["stats"]:
+                sr.stats[key] = last["stats"][key]
 
     def _guard(
         self,

@@ -268,6 +268,11 @@ class State:
             for r in rows
         }
 
+    def record_digests(self, source: str) -> dict[str, str]:
+        """Native id -> content digest of the source's published records (cheap: no bodies)."""
+        rows = self.db.execute("SELECT native_id, digest FROM records WHERE source = ?", (source,))
+        return {r[0]: r[1] for r in rows}
+
     # -- identities ---------------------------------------------------------------------
     def identities(self) -> dict[tuple[str, str], str]:
         return {(r[0], r[1]): r[2] for r in self.db.execute("SELECT * FROM identities")}

@@ -329,3 +329,42 @@ def test_remap_uses_stored_payloads_without_fetching(tmp_path: Path) -> None:
             )
         )
         assert len(alt) == 6  # the description and the unified algorithm
+
+
+def test_an_unchanged_run_keeps_the_verdict_in_the_log(tmp_path: Path) -> None:
+    records = [
+        {"name": "Goed", "source_id": "U-1", "status": "Wordt besproken"},
+        {"name": "", "source_id": "U-2"},
+    ]
+    with RegisterServer(Registers()) as server:
+        server.registers.put("u.json", json.dumps(records).encode(), "text/plain")
+        cfg = config.load(
+            write_config(
+                tmp_path / "f.yaml",
+                [
+                    {
+                        "id": "utrecht",
+                        "title": "U",
+                        "level": "municipal",
+                        "organisation": "gm0344",
+                        "format": "algoritmeregister-json",
+                        "url": server.file_url("u.json"),
+                    }
+                ],
+            )
+        )
+        fed = Federator(cfg)
+        first = fed.run_once()
+        # The document has no validators this time: it is fetched and mapped, all unchanged.
+        server.registers.documents["u.json"].body += b" "
+        second = fed.run_once()
+        state = State(cfg.data_dir)
+
+        def verdict(run_id: str) -> set[tuple[str, str]]:
+            return {(i["native_id"], i["code"]) for i in state.issues("utrecht", run_id)}
+
+        assert second.sources["utrecht"].stats["unchanged"] == 1
+        assert second.sources["utrecht"].stats["rejected"] == 1
+        assert verdict(second.run_id) == verdict(first.run_id)
+        assert ("U-2", "missing_name") in verdict(second.run_id)
+        assert ("U-1", "unknown_status") in verdict(second.run_id)

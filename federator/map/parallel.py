@@ -109,11 +109,14 @@ def run(
     _, org_name = source_organisation(source, minter)
     parts: list[tuple[list[dict[str, Any]], list[int]]] = [([], []) for _ in range(WORKERS)]
     owner: dict[str, int] = {}
+    part_digests: list[dict[str, str]] = [{} for _ in range(WORKERS)]
     for pos, record in enumerate(records):
         native = native_id_of(record, mapping, org_name)
         part = owner.setdefault(native, len(owner) % WORKERS)
         parts[part][0].append(record)
         parts[part][1].append(pos)
+        if native in digests:
+            part_digests[part][native] = digests[native]
     result = Batch()
     context = multiprocessing.get_context("spawn")  # never fork a process holding a store
     with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
@@ -125,13 +128,9 @@ def run(
                 pos,
                 mapping.path,
                 minter.base,
-                {
-                    n: digests[n]
-                    for n in {native_id_of(r, mapping, org_name) for r in recs}
-                    if n in digests
-                },
+                part_digests[i],
             )
-            for recs, pos in parts
+            for i, (recs, pos) in enumerate(parts)
             if recs
         ]
         for future in futures:

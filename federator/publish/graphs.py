@@ -22,7 +22,7 @@ import rdflib
 
 from federator.config import SourceConfig
 from federator.map.transforms import Context, parse_date
-from federator.publish.store import nt_lines
+from federator.publish.store import lit, nt_lines
 from federator.vocab import Minter
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -40,17 +40,6 @@ SINGLE_FALLBACK_FIELDS = ("description_short", "goal", "description", "name")
 
 def iri(value: str) -> str:
     return f"<{value}>"
-
-
-def lit(text: str, lang: str | None = None, dtype: str | None = None) -> str:
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    )
-    if lang:
-        return f'"{escaped}"@{lang}'
-    if dtype:
-        return f'"{escaped}"^^<{dtype}>'
-    return f'"{escaped}"'
 
 
 def t(s: str, p: str, o: str) -> str:

@@ -79,6 +79,9 @@ class Publisher:
 
     def publish(self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh]) -> None:
         stamp = now()
+        validators = {u: v for f in fresh.values() for u, v in f.validators.items()}
+        # A source whose records are all as before is published as it stands in state.
+        fresh = {sid: f for sid, f in fresh.items() if f.changed}
         old_hashes = self.state.graph_hashes()
         config_digest = self.config_digest()
         changed_records = sum(
@@ -132,7 +135,7 @@ class Publisher:
             sr.durations["resolve"] = round(resolve_seconds, 4)
             sr.durations["publish"] = round(publish_seconds, 4)
         self.log.info("publish.done", unchanged=unchanged, seconds=round(publish_seconds, 3))
-        self._commit(run_id, runs, fresh, assignment, hashes, gone, stamp)
+        self._commit(run_id, runs, fresh, validators, assignment, hashes, gone, stamp)
 
     def _sync(self, graph: str, text: str) -> bool:
         result = self.store.sync_graph(graph, text)
@@ -241,18 +244,18 @@ class Publisher:
         run_id: str,
         runs: dict[str, SourceRun],
         fresh: dict[str, Fresh],
+        validators: dict[str, dict[str, str | None]],
         assignment: Any,
         hashes: dict[str, str],
         gone: list[str],
         stamp: str,
     ) -> None:
         with self.state.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
+                [(u, v.get("etag"), v.get("last_modified")) for u, v in validators.items()],
+            )
             for sid, f in fresh.items():
-                for url, v in f.validators.items():
-                    db.execute(
-                        "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
-                        (url, v.get("etag"), v.get("last_modified")),
-                    )
                 self._commit_records(db, run_id, sid, f, stamp)
             configured = {s.id for s in self.config.sources}
             for (sid,) in db.execute("SELECT DISTINCT source FROM records").fetchall():

@@ -25,17 +25,23 @@ _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
+def lit(text: str, lang: str | None = None, dtype: str | None = None) -> str:
+    """An N-Triples literal: the one place text is escaped for the store."""
+    escaped = text.translate(_ESCAPES)
+    if lang:
+        return f'"{escaped}"@{lang}'
+    if dtype:
+        return f'"{escaped}"^^<{dtype}>'
+    return f'"{escaped}"'
+
+
 def nt_term(term: Node) -> str:
     """N-Triples form of an rdflib term (rdflib's ``n3()`` is close but not N-Triples-exact)."""
     if isinstance(term, URIRef):
         return f"<{term}>"
     if isinstance(term, Literal):
-        text = str(term).translate(_ESCAPES)
-        if term.language:
-            return f'"{text}"@{term.language}'
-        if term.datatype and str(term.datatype) != _XSD_STRING:
-            return f'"{text}"^^<{term.datatype}>'
-        return f'"{text}"'
+        dtype = str(term.datatype) if term.datatype else None
+        return lit(str(term), term.language, None if dtype == _XSD_STRING else dtype)
     if isinstance(term, BNode):
         return f"_:{term}"
     raise TypeError(type(term))
@@ -57,16 +63,13 @@ class Store:
     interrupted is marked dirty and rewritten from what the store really holds next time.
     """
 
-    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path | None) -> None:
         self.path = path
         self._memory: dict[str, set[str]] = {}  # in-memory stores remember here
         self._digests: dict[str, str] = {}
         if path is None:
             self.ox = ox.Store()
             self.published: Path | None = None
-        elif read_only:
-            self.ox = ox.Store.read_only(str(path))
-            self.published = None
         else:
             path.mkdir(parents=True, exist_ok=True)
             self.ox = ox.Store(str(path))
