@@ -11,7 +11,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,6 +23,8 @@ from rdflib.term import Node
 from federator.faults import pause_point
 
 Triple = tuple[Node, Node, Node]
+BULK_MIN = 5000  # statements; below this a transactional load is as fast
+CHUNK = 100_000  # statements per bulk-load job (measured: 50k-200k load alike)
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -61,12 +65,19 @@ class Store:
     non-transactional paths; readers never see a half-written graph because they read
     checkpoints taken after a publish completed (see ``snapshot``). A graph whose write was
     interrupted is marked dirty and rewritten from what the store really holds next time.
+
+    Big loads run in background threads, in chunks: pyoxigraph's ``bulk_load`` releases the
+    GIL but uses one core per call, so two chunks load in about half the time (426,000
+    statements: 4.6 s in one call, 2.1 s as five chunks on two threads), and the next graph's
+    text is built meanwhile. ``wait`` (and ``flush``) return when every load has landed.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, workers: int | None = None) -> None:
         self.path = path
         self._memory: dict[str, set[str]] = {}  # in-memory stores remember here
         self._digests: dict[str, str] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
         if path is None:
             self.ox = ox.Store()
             self.published: Path | None = None
@@ -75,6 +86,10 @@ class Store:
             self.ox = ox.Store(str(path))
             self.published = path.parent / "published"
             self.published.mkdir(exist_ok=True)
+            workers = workers or min(4, os.cpu_count() or 1)
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="store-load")
+            # Bounds the chunks waiting in memory: the text of a graph can be gigabytes.
+            self._slots = threading.BoundedSemaphore(2 * workers)
 
     # -- what was last published, per graph ------------------------------------------------
     def _file(self, graph: str) -> Path | None:
@@ -147,37 +162,69 @@ class Store:
             # Unknown or interrupted: compare with what the store really holds, then load the
             # whole text as it is (no set of its lines: they can be millions).
             removed_quads = list(self.ox.quads_for_pattern(None, None, None, g))
+            if removed_quads:
+                self.wait()  # no removal while a load is running (pyoxigraph's warning)
             for q in removed_quads:
                 self.ox.remove(q)
             count = data.count(b"\n")
             pause_point("store.mid_graph")
-            if count:
-                self._load(data, count, g)
             lines = (
                 set()
                 if self.published is not None
                 else {line for line in ntriples.splitlines() if line.strip()}
             )
-            self._remember(graph, lines, digest, data)
+            self._load(data, count, g, lambda: self._remember(graph, lines, digest, data))
             return count, len(removed_quads)
-        else:
-            new = {line for line in ntriples.splitlines() if line.strip()}
-            gone = old - new
-            for q in ox.parse("\n".join(gone).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
-                self.ox.remove(ox.Quad(q.subject, q.predicate, q.object, g))
-            removed, added_lines = len(gone), new - old
+        new = {line for line in ntriples.splitlines() if line.strip()}
+        gone = old - new
+        if gone:
+            self.wait()
+        for q in ox.parse("\n".join(gone).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+            self.ox.remove(ox.Quad(q.subject, q.predicate, q.object, g))
+        added = new - old
         pause_point("store.mid_graph")
-        if added_lines:
-            self._load("\n".join(added_lines).encode("utf-8"), len(added_lines), g)
-        self._remember(graph, new, digest, data)
-        return len(added_lines), removed
+        self._load(
+            "\n".join(added).encode("utf-8"),
+            len(added),
+            g,
+            lambda: self._remember(graph, new, digest, data),
+        )
+        return len(added), len(gone)
 
-    def _load(self, data: bytes, count: int, graph: ox.NamedNode) -> None:
-        # bulk_load is far faster for many statements; load is transactional for a few.
-        if count > 5000:
-            self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-        else:
-            self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+    def _load(self, data: bytes, count: int, graph: ox.NamedNode, done: Callable[[], None]) -> None:
+        """Load statements into ``graph``, then call ``done`` (which clears the dirty mark):
+        small loads at once, in one transaction; big ones as background chunks."""
+        if count <= BULK_MIN or self._pool is None:
+            if count:
+                self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            done()
+            return
+        # Blank-node labels are scoped to one load call: a text with any stays in one piece.
+        chunks = [data] if b"_:" in data else _chunks(data, count)
+        left, lock = [len(chunks)], threading.Lock()
+
+        def job(chunk: bytes) -> None:
+            try:
+                self.ox.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+                with lock:
+                    left[0] -= 1
+                    last = left[0] == 0
+                if last:
+                    done()
+            finally:
+                self._slots.release()
+
+        for chunk in chunks:
+            self._slots.acquire()
+            self._pending.append(self._pool.submit(job, chunk))
+
+    def wait(self) -> None:
+        """Block until every background load has landed; raise the first failure."""
+        pending, self._pending = self._pending, []
+        errors = [f.exception() for f in pending]
+        first = next((e for e in errors if e is not None), None)
+        if first is not None:
+            raise first
 
     def append(self, graph: str, ntriples: str) -> None:
         """Add statements to a graph in one transaction (the provenance log only grows)."""
@@ -192,5 +239,18 @@ class Store:
         return sorted(g.value for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode))
 
     def flush(self) -> None:
+        self.wait()
         if self.path is not None:
             self.ox.flush()
+
+
+def _chunks(data: bytes, count: int) -> list[bytes]:
+    """Split N-Triples at line ends into pieces of about ``CHUNK`` statements."""
+    pieces = -(-count // CHUNK)
+    size, out, start = len(data) // pieces + 1, [], 0
+    while start < len(data):
+        end = data.find(b"\n", min(start + size, len(data) - 1))
+        end = len(data) if end < 0 else end + 1
+        out.append(data[start:end])
+        start = end
+    return out
