@@ -58,7 +58,18 @@ CREATE TABLE IF NOT EXISTS changes (
 CREATE TABLE IF NOT EXISTS graph_hashes (
     graph TEXT PRIMARY KEY, digest TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS unified_blocks (
+    token TEXT PRIMARY KEY, organisation TEXT NOT NULL, text TEXT NOT NULL
+);
 """
+# Columns added after the first release, with how to fill them in an older state file.
+MIGRATIONS = {
+    ("records", "organisation"): "json_extract(body, '$.organisation')",
+    ("records", "organisation_name"): "json_extract(body, '$.organisation_name')",
+}
+RECORD_COLUMNS = (
+    "source, native_id, digest, first_seen, changed_at, body, organisation, organisation_name"
+)
 
 
 def now() -> str:
@@ -98,6 +109,16 @@ class State:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        for (table, column), fill in MIGRATIONS.items():
+            present = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                with self.transaction() as db:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+                    db.execute(f"UPDATE {table} SET {column} = {fill}")
+        self.db.execute("CREATE INDEX IF NOT EXISTS records_by_org ON records (organisation)")
 
     def close(self) -> None:
         self.db.close()
@@ -253,11 +274,18 @@ class State:
         return []
 
     # -- records ------------------------------------------------------------------------
-    def records(self, source: str) -> dict[str, dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT native_id, digest, first_seen, changed_at, body FROM records WHERE source = ?",
-            (source,),
+    def records(
+        self, source: str, organisations: set[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """A source's published records by native id; with ``organisations``, only theirs."""
+        query = (
+            "SELECT native_id, digest, first_seen, changed_at, body FROM records WHERE source = ?"
         )
+        args: list[str] = [source]
+        if organisations is not None:
+            query += f" AND organisation IN ({','.join('?' * len(organisations))})"
+            args += sorted(organisations)
+        rows = self.db.execute(query, args)
         return {
             r["native_id"]: {
                 "digest": r["digest"],
@@ -272,6 +300,58 @@ class State:
         """Native id -> content digest of the source's published records (cheap: no bodies)."""
         rows = self.db.execute("SELECT native_id, digest FROM records WHERE source = ?", (source,))
         return {r[0]: r[1] for r in rows}
+
+    def record_organisations(self) -> dict[tuple[str, str], str]:
+        """(source, native id) -> organisation IRI of every published record (no bodies)."""
+        rows = self.db.execute("SELECT source, native_id, organisation FROM records")
+        return {(r[0], r[1]): r[2] for r in rows}
+
+    def organisation_names(self, sources: set[str]) -> dict[str, str]:
+        """Organisation IRI -> name (the smallest where records disagree), over the published
+        records of these sources."""
+        marks = ",".join("?" * len(sources))
+        rows = self.db.execute(
+            "SELECT organisation, MIN(COALESCE(organisation_name, '')) FROM records "
+            f"WHERE source IN ({marks}) GROUP BY organisation",
+            sorted(sources),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def record_bodies(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Bodies of these (source, native id) records, with when they were seen and changed."""
+        out = {}
+        for key in keys:
+            row = self.db.execute(
+                "SELECT first_seen, changed_at, body FROM records "
+                "WHERE source = ? AND native_id = ?",
+                key,
+            ).fetchone()
+            if row is not None:
+                body = json.loads(row["body"])
+                body["first_seen"], body["changed_at"] = row["first_seen"], row["changed_at"]
+                out[key] = body
+        return out
+
+    def last_synced_stats(self, source: str) -> dict[str, Any]:
+        """The counts of the source's newest synced run ({} when it never synced)."""
+        row = self.db.execute(
+            "SELECT stats FROM source_runs WHERE source = ? AND outcome = 'synced' "
+            "ORDER BY started DESC, rowid DESC LIMIT 1",
+            (source,),
+        ).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def unified_blocks(self, skip_organisations: set[str]) -> dict[str, str]:
+        """Token -> the unified graph's statements about that algorithm, as last published."""
+        marks = ",".join("?" * len(skip_organisations))
+        rows = self.db.execute(
+            f"SELECT token, text FROM unified_blocks WHERE organisation NOT IN ({marks})",
+            sorted(skip_organisations),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def has_unified_blocks(self) -> bool:
+        return self.db.execute("SELECT 1 FROM unified_blocks LIMIT 1").fetchone() is not None
 
     # -- identities ---------------------------------------------------------------------
     def identities(self) -> dict[tuple[str, str], str]:

@@ -124,56 +124,61 @@ def source_graph(view: SourceView, minter: Minter, unified: Unified) -> str:
     return "".join(out)
 
 
-def unified_graph(
-    clusters: Iterable[Sequence[dict[str, Any]]],
+def unified_block(
+    members: Sequence[dict[str, Any]],
     unified: Unified,
     priorities: dict[str, int],
     multi_fields: set[str],
 ) -> str:
-    """Survivorship: per field the highest-priority source with a value, ties to the newest;
-    multi-valued fields are the union."""
-    out: list[str] = []
-    for members in clusters:
-        first = members[0]
-        canonical = unified.canonical[(first["source"], first["native_id"])]
-        ranked = sorted(
-            members,
-            key=lambda b: (
-                priorities.get(b["source"], 0),
-                b["identity"].get("modified") or "",
-                b.get("changed_at") or "",
-            ),
-            reverse=True,
-        )
-        c = iri(canonical)
-        out.append(t(c, RDF_TYPE, iri(REG + "Algorithm")))
-        out.append(t(c, iri(DCT + "identifier"), lit(canonical.rsplit("/", 1)[-1])))
-        out.append(t(c, iri(DCT + "publisher"), iri(first["organisation"])))
-        newest = max(modified_literal(b) for b in members)
-        out.append(t(c, iri(DCT + "modified"), newest))
-        chosen: dict[str, str] = {}
-        for body in ranked:
-            for name, text in body["nt"].items():
-                if name.startswith("_"):
-                    continue  # identity statements describe the source's record, not the algorithm
-                rewritten = text.replace(f"<{body['subject']}", f"<{canonical}")
-                if name in multi_fields:
-                    chosen[name] = chosen.get(name, "") + rewritten
-                elif name not in chosen:
-                    chosen[name] = rewritten
-            out.append(t(c, iri(PROV + "wasDerivedFrom"), iri(body["subject"])))
-            lars = body["identity"].get("lars")
-            if lars:
-                out.append(t(c, iri(REG + "lars"), lit(lars)))
-        if "description_short" not in chosen:
-            # DCAT-AP requires a description: fall back to the next best text we have.
-            for name in SINGLE_FALLBACK_FIELDS:
-                value = next((b["values"].get(name) for b in ranked if b["values"].get(name)), None)
-                if isinstance(value, str):
-                    out.append(t(c, iri(DCT + "description"), lit(value, first.get("lang", "nl"))))
-                    break
-        out += [_dedupe_lines(chosen[name]) for name in sorted(chosen)]
-    for old, new in sorted(unified.replaced.items()):
+    """One algorithm's unified description. Survivorship: per field the highest-priority
+    source with a value, ties to the newest; multi-valued fields are the union."""
+    first = members[0]
+    canonical = unified.canonical[(first["source"], first["native_id"])]
+    ranked = sorted(
+        members,
+        key=lambda b: (
+            priorities.get(b["source"], 0),
+            b["identity"].get("modified") or "",
+            b.get("changed_at") or "",
+        ),
+        reverse=True,
+    )
+    c = iri(canonical)
+    out = [
+        t(c, RDF_TYPE, iri(REG + "Algorithm")),
+        t(c, iri(DCT + "identifier"), lit(canonical.rsplit("/", 1)[-1])),
+        t(c, iri(DCT + "publisher"), iri(first["organisation"])),
+        t(c, iri(DCT + "modified"), max(modified_literal(b) for b in members)),
+    ]
+    chosen: dict[str, str] = {}
+    for body in ranked:
+        for name, text in body["nt"].items():
+            if name.startswith("_"):
+                continue  # identity statements describe the source's record, not the algorithm
+            rewritten = text.replace(f"<{body['subject']}", f"<{canonical}")
+            if name in multi_fields:
+                chosen[name] = chosen.get(name, "") + rewritten
+            elif name not in chosen:
+                chosen[name] = rewritten
+        out.append(t(c, iri(PROV + "wasDerivedFrom"), iri(body["subject"])))
+        lars = body["identity"].get("lars")
+        if lars:
+            out.append(t(c, iri(REG + "lars"), lit(lars)))
+    if "description_short" not in chosen:
+        # DCAT-AP requires a description: fall back to the next best text we have.
+        for name in SINGLE_FALLBACK_FIELDS:
+            value = next((b["values"].get(name) for b in ranked if b["values"].get(name)), None)
+            if isinstance(value, str):
+                out.append(t(c, iri(DCT + "description"), lit(value, first.get("lang", "nl"))))
+                break
+    out += [_dedupe_lines(chosen[name]) for name in sorted(chosen)]
+    return "".join(out)
+
+
+def unified_graph(blocks: dict[str, str], replaced: dict[str, str]) -> str:
+    """The unified graph: every algorithm's block (by token), then the retired IRIs."""
+    out = [blocks[token] for token in sorted(blocks)]
+    for old, new in sorted(replaced.items()):
         out.append(t(iri(old), iri(DCT + "isReplacedBy"), iri(new)))
         out.append(t(iri(old), iri(OWL + "deprecated"), lit("true", dtype=XSD + "boolean")))
     return "".join(out)
@@ -183,7 +188,8 @@ def _dedupe_lines(text: str) -> str:
     return "".join(dict.fromkeys(text.splitlines(keepends=True)))
 
 
-def links_graph(clusters: Iterable[Sequence[dict[str, Any]]], minter: Minter) -> str:
+def links_graph(clusters: Iterable[Sequence[tuple[str, str]]], minter: Minter) -> str:
+    """skos:exactMatch between the source descriptions of each cluster of several records."""
     linkset = iri(minter.base + "id/linkset")
     out = [
         t(linkset, RDF_TYPE, iri(VOID + "Linkset")),
@@ -192,14 +198,14 @@ def links_graph(clusters: Iterable[Sequence[dict[str, Any]]], minter: Minter) ->
         t(linkset, iri(DCT + "title"), lit("Identity links between register descriptions", "en")),
     ]
     for members in clusters:
-        subjects = sorted(b["subject"] for b in members)
+        subjects = sorted(minter.description(src, native) for src, native in members)
         for a, b in zip(subjects, subjects[1:], strict=False):
             out.append(t(iri(a), iri(SKOS + "exactMatch"), iri(b)))
     return "".join(out)
 
 
 def federation_graph(
-    views: Sequence[SourceView], organisations: dict[str, str], minter: Minter
+    source_ids: Iterable[str], organisations: dict[str, str], minter: Minter
 ) -> str:
     fed = iri(minter.federation())
     agent = iri(minter.agent())
@@ -230,8 +236,8 @@ def federation_graph(
         t(agent, RDF_TYPE, iri(PROV + "SoftwareAgent")),
         t(agent, iri(FOAF + "name"), lit("federator")),
     ]
-    for view in sorted(views, key=lambda v: v.config.id):
-        out.append(t(fed, iri(DCAT + "catalog"), iri(minter.catalog(view.config.id))))
+    for sid in sorted(source_ids):
+        out.append(t(fed, iri(DCAT + "catalog"), iri(minter.catalog(sid))))
     for org, name in sorted(organisations.items()):
         if iri(org) == agent:
             continue

@@ -18,9 +18,10 @@ from federator.config import Config
 from federator.faults import pause_point
 from federator.map.mapper import source_organisation
 from federator.publish import graphs, snapshot
+from federator.publish.blocks import Blocks
 from federator.publish.graphs import SourceView, Unified
 from federator.resolve import Resolution, candidate, resolve
-from federator.state import SourceRun, State, now
+from federator.state import RECORD_COLUMNS, SourceRun, State, now
 from federator.vocab import Minter
 
 if TYPE_CHECKING:
@@ -55,8 +56,11 @@ class Publisher:
         }
         return graphs.digest(json.dumps(shape, sort_keys=True, default=str))
 
-    def views(self, fresh: dict[str, Fresh], stamp: str) -> list[SourceView]:
-        """Every configured source's current records: fresh ones, else the last good ones."""
+    def views(
+        self, fresh: dict[str, Fresh], stamp: str, organisations: set[str] | None = None
+    ) -> list[SourceView]:
+        """Every configured source's current records: fresh ones, else the last good ones
+        (with ``organisations``, only those organisations' records of sources not fresh)."""
         views = []
         for src in self.config.sources:
             if src.id in fresh:
@@ -68,14 +72,17 @@ class Publisher:
                     body["changed_at"] = old["changed_at"] if same and old else stamp
                 views.append(SourceView(src, f.organisation, f.organisation_name, f.bodies))
             else:
-                bodies = []
-                for row in self.state.records(src.id).values():
-                    body = row["body"]
-                    body["first_seen"], body["changed_at"] = row["first_seen"], row["changed_at"]
-                    bodies.append(body)
-                org, name = source_organisation(src, self.minter)
-                views.append(SourceView(src, org, name, bodies))
+                views.append(self._stored_view(src, organisations))
         return views
+
+    def _stored_view(self, src: Any, organisations: set[str] | None = None) -> SourceView:
+        bodies = []
+        for row in self.state.records(src.id, organisations).values():
+            body = row["body"]
+            body["first_seen"], body["changed_at"] = row["first_seen"], row["changed_at"]
+            bodies.append(body)
+        org, name = source_organisation(src, self.minter)
+        return SourceView(src, org, name, bodies)
 
     def publish(self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh]) -> None:
         stamp = now()
@@ -101,19 +108,31 @@ class Publisher:
         hashes: dict[str, str] = {}
         gone: list[str] = []
         resolve_seconds = 0.0
+        blocks: Blocks | None = None
+        scope: set[str] | None = None
         if not unchanged:
-            views = self.views(fresh, stamp)
-            full = old_hashes.get(CONFIG_KEY) != config_digest or self.store.dirty()
-            resolution = self._resolve(views, None if full else _dirty_orgs(fresh))
+            # A run in scope rebuilds only what the organisations with changed records touch:
+            # records never cross organisations, so everything else stands as published.
+            full = (
+                old_hashes.get(CONFIG_KEY) != config_digest
+                or self.store.dirty()
+                or not self.state.has_unified_blocks()
+            )
+            scope = None if full else _dirty_orgs(fresh)
+            views = self.views(fresh, stamp, scope)
+            previous = self.state.identities()
+            resolution = self._resolve(views, previous, scope)
             resolve_seconds = time.perf_counter() - started
             assignment = resolution.assignment
             # The store compares each text with what it last wrote: only changed graphs are
             # touched, and a graph left half-written by a crash is always rewritten.
             hashes = {CONFIG_KEY: config_digest}
             written = set()
-            for graph, text in self._texts(views, resolution, runs):
+            blocks = Blocks()
+            texts = self._texts(views, resolution, runs, fresh, scope, previous, old_hashes, blocks)
+            for graph, text in texts:
                 hashes[graph] = ""
-                if self._sync(graph, text):
+                if text is not None and self._sync(graph, text):
                     written.add(graph)
             gone = [g for g in old_hashes if g not in hashes and "/graph/source/" in g]
             for graph in gone:
@@ -135,7 +154,9 @@ class Publisher:
             sr.durations["resolve"] = round(resolve_seconds, 4)
             sr.durations["publish"] = round(publish_seconds, 4)
         self.log.info("publish.done", unchanged=unchanged, seconds=round(publish_seconds, 3))
-        self._commit(run_id, runs, fresh, validators, assignment, hashes, gone, stamp)
+        self._commit(
+            run_id, runs, fresh, validators, assignment, hashes, gone, stamp, blocks, scope
+        )
 
     def _sync(self, graph: str, text: str) -> bool:
         result = self.store.sync_graph(graph, text)
@@ -145,37 +166,57 @@ class Publisher:
         self.log.debug("publish.graph", graph=graph, added=result[0], removed=result[1])
         return True
 
-    def _resolve(self, views: list[SourceView], dirty_orgs: set[str] | None) -> Resolution:
+    def _resolve(
+        self,
+        views: list[SourceView],
+        previous: dict[tuple[str, str], str],
+        scope: set[str] | None,
+    ) -> Resolution:
         cands = [candidate(b, v.config.level, v.config.priority) for v in views for b in v.records]
         return resolve(
-            cands, self.config.resolve, self.state.identities(), self.state.canonicals(), dirty_orgs
+            cands,
+            self.config.resolve,
+            previous,
+            self.state.canonicals(),
+            scope,
+            None if scope is None else self.state.record_organisations(),
         )
 
-    def _quality(self, views: list[SourceView], runs: dict[str, SourceRun]) -> str:
+    def _quality(self, runs: dict[str, SourceRun]) -> str:
+        """Per source: completeness, rejections and warnings of its last good run."""
         from federator.map import spec
-        from federator.validate.quality import completeness, quality_graph
+        from federator.validate.quality import quality_graph
 
         standard = spec.load(spec.builtin_path("algoritmeregister-json"))
+        fields = {f.name for f in standard.fields}
         per_source = {}
-        for v in views:
-            sid = v.config.id
-            last = (
-                runs[sid].stats
-                if sid in runs
-                else ((self.state.source_runs(sid, limit=1) or [{"stats": {}}])[0]["stats"])
-            )
-            per_source[sid] = {
-                "completeness": completeness(v.records, standard),
-                "rejected": last.get("rejected", 0),
-                "warnings": sum(len(b.get("warnings", [])) for b in v.records),
+        for src in self.config.sources:
+            run = runs.get(src.id)
+            stats = run.stats if run and "completeness" in run.stats else None
+            stats = stats or self.state.last_synced_stats(src.id)
+            per_source[src.id] = {
+                "completeness": {
+                    k: v for k, v in stats.get("completeness", {}).items() if k in fields
+                },
+                "rejected": stats.get("rejected", 0),
+                "warnings": stats.get("warnings", 0),
             }
         return quality_graph(per_source, standard, self.minter)
 
     def _texts(
-        self, views: list[SourceView], resolution: Resolution, runs: dict[str, SourceRun]
-    ) -> Iterator[tuple[str, str]]:
-        """(graph, N-Triples text) of every graph but the provenance log, one at a time: at
-        100,000 registrations a graph's text is hundreds of megabytes."""
+        self,
+        views: list[SourceView],
+        resolution: Resolution,
+        runs: dict[str, SourceRun],
+        fresh: dict[str, Fresh],
+        scope: set[str] | None,
+        previous: dict[tuple[str, str], str],
+        old_hashes: dict[str, str],
+        blocks: Blocks,
+    ) -> Iterator[tuple[str, str | None]]:
+        """(graph, N-Triples text) of every graph but the provenance log, one at a time (at
+        100,000 registrations a graph's text is hundreds of megabytes); the text is None for
+        a graph that a run in ``scope`` leaves as it stands."""
         assignment = resolution.assignment
         canonicals = self.state.canonicals()
         replaced = {t: r["replaced_by"] for t, r in canonicals.items() if r.get("replaced_by")}
@@ -185,33 +226,63 @@ class Publisher:
             {self.minter.algorithm(o): self.minter.algorithm(n) for o, n in replaced.items()},
         )
         by_key = {(b["source"], b["native_id"]): b for v in views for b in v.records}
-        clusters = [[by_key[k] for k in sorted(c.members)] for c in resolution.clustering.clusters]
-        priorities = {s.id: s.priority for s in self.config.sources}
-        multi = {f.name for s in self.config.sources for f in _multi_fields(s)}
-        organisations: dict[str, str] = {}
-        for view in views:
-            organisations.setdefault(view.organisation, view.organisation_name)
-            for b in view.records:
-                organisations.setdefault(b["organisation"], b["organisation_name"])
         for v in views:
-            yield (
-                self.minter.source_graph(v.config.id),
-                graphs.source_graph(v, self.minter, unified),
-            )
+            graph = self.minter.source_graph(v.config.id)
+            if scope is not None and v.config.id not in fresh:
+                moved = any(
+                    assignment.token_of.get(k) != previous.get(k)
+                    for k in ((b["source"], b["native_id"]) for b in v.records)
+                )
+                if not moved and graph in old_hashes:
+                    yield graph, None
+                    continue
+                v = self._stored_view(v.config)
+            yield graph, graphs.source_graph(v, self.minter, unified)
+        clusters = resolution.clustering.clusters
+        blocks.build(
+            clusters, assignment.token_of, by_key, scope, self.state, self._block_builder(unified)
+        )
         yield (
             self.minter.graph("unified"),
-            graphs.unified_graph(clusters, unified, priorities, multi),
+            graphs.unified_graph(blocks.texts, unified.replaced),
         )
         yield (
             self.minter.graph("links"),
-            graphs.links_graph([c for c in clusters if len(c) > 1], self.minter),
+            graphs.links_graph([c.members for c in clusters if len(c.members) > 1], self.minter),
         )
         yield (
             self.minter.graph("federation"),
-            graphs.federation_graph(views, organisations, self.minter),
+            graphs.federation_graph(
+                [s.id for s in self.config.sources], self._organisations(views, fresh), self.minter
+            ),
         )
         yield self.minter.graph("vocabulary"), graphs.vocabulary_graph()
-        yield self.minter.graph("quality"), self._quality(views, runs)
+        yield self.minter.graph("quality"), self._quality(runs)
+
+    def _block_builder(self, unified: Unified) -> Any:
+        priorities = {s.id: s.priority for s in self.config.sources}
+        multi = {f.name for s in self.config.sources for f in _multi_fields(s)}
+
+        def build(members: list[dict[str, Any]]) -> str:
+            return graphs.unified_block(members, unified, priorities, multi)
+
+        return build
+
+    def _organisations(self, views: list[SourceView], fresh: dict[str, Fresh]) -> dict[str, str]:
+        """Every publishing organisation and its name: the sources' own first, then each
+        record's (the smallest name where records disagree, so that every run agrees)."""
+        organisations: dict[str, str] = {}
+        for view in views:
+            organisations.setdefault(view.organisation, view.organisation_name)
+        names = self.state.organisation_names({s.id for s in self.config.sources} - set(fresh))
+        for f in fresh.values():
+            for b in f.bodies:
+                org, name = b["organisation"], b["organisation_name"]
+                if org not in names or name < names[org]:
+                    names[org] = name
+        for org in sorted(names):
+            organisations.setdefault(org, names[org])
+        return organisations
 
     def _provenance(
         self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh], stamp: str
@@ -249,8 +320,12 @@ class Publisher:
         hashes: dict[str, str],
         gone: list[str],
         stamp: str,
+        blocks: Blocks | None,
+        scope: set[str] | None,
     ) -> None:
         with self.state.transaction() as db:
+            if blocks is not None:
+                blocks.commit(db, scope)
             db.executemany(
                 "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
                 [(u, v.get("etag"), v.get("last_modified")) for u, v in validators.items()],
@@ -290,11 +365,15 @@ class Publisher:
                     body["first_seen"],
                     body["changed_at"],
                     json.dumps(stored),
+                    body["organisation"],
+                    body["organisation_name"],
                 )
             )
         gone = [(sid, native) for native in f.previous if native not in current]
         changes += [(run_id, stamp, sid, native, "delete") for _, native in gone]
-        db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?)", rows)
+        db.executemany(
+            f"INSERT OR REPLACE INTO records ({RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows
+        )
         db.executemany("DELETE FROM records WHERE source = ? AND native_id = ?", gone)
         db.executemany(
             "INSERT INTO changes (run_id, at, source, native_id, kind) VALUES (?,?,?,?,?)", changes

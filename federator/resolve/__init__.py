@@ -68,19 +68,23 @@ def resolve(
     previous: dict[RecordKey, str],
     canonicals: dict[str, dict[str, Any]],
     dirty_orgs: set[str] | None = None,
+    previous_orgs: dict[RecordKey, str] | None = None,
 ) -> Resolution:
     """Cluster and assign identities. With ``dirty_orgs``, only those organisations' blocks
     are clustered again: records never cross organisations, so every other block keeps the
-    clusters it had (read back from ``previous``), and a run costs what changed."""
+    clusters it had (read back from ``previous``), and a run costs what changed. The records
+    of other organisations need not be among ``candidates`` when ``previous_orgs`` says
+    which organisation each previously resolved record belongs to."""
     from federator.resolve.cluster import cluster
 
     kept: list[Cluster] = []
     if dirty_orgs is not None:
         dirty = set(dirty_orgs) | {c.org for c in candidates if c.key not in previous}
+        org_of = previous_orgs if previous_orgs is not None else {c.key: c.org for c in candidates}
         groups: dict[str, list[RecordKey]] = {}
-        for c in candidates:
-            if c.org not in dirty:
-                groups.setdefault(previous[c.key], []).append(c.key)
+        for key, org in org_of.items():
+            if org not in dirty and key in previous:
+                groups.setdefault(previous[key], []).append(key)
         kept = [Cluster(sorted(members)) for members in groups.values()]
         candidates = [c for c in candidates if c.org in dirty]
     clustering = cluster(

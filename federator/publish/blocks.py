@@ -1,0 +1,69 @@
+"""The unified graph in blocks, one per algorithm, kept in state between runs.
+
+A run in scope (only some organisations' records changed) rebuilds the blocks of those
+organisations' algorithms and reuses every other block as last published: records never cross
+organisations, so one changed register costs what its organisations hold, not what the whole
+federation holds.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from federator.resolve.candidates import Cluster, RecordKey
+from federator.state import State
+
+Body = dict[str, Any]
+
+
+class Blocks:
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}  # token -> statements, for every current algorithm
+        self.rebuilt: dict[str, tuple[str, str]] = {}  # token -> (organisation, statements)
+
+    def build(
+        self,
+        clusters: Sequence[Cluster],
+        token_of: dict[RecordKey, str],
+        by_key: dict[RecordKey, Body],
+        scope: set[str] | None,
+        state: State,
+        build_block: Callable[[list[Body]], str],
+    ) -> None:
+        """Reuse the stored block of every algorithm outside ``scope`` (all are rebuilt when
+        ``scope`` is None); bodies not at hand are read from state."""
+        cached = {} if scope is None else state.unified_blocks(skip_organisations=scope)
+        for cluster in clusters:
+            token = token_of[cluster.members[0]]
+            found = [by_key.get(k) for k in cluster.members]
+            stale = (
+                scope is None
+                or token not in cached
+                or any(b is not None and b["organisation"] in scope for b in found)
+            )
+            if not stale:
+                self.texts[token] = cached[token]
+                continue
+            missing = [k for k, b in zip(cluster.members, found, strict=True) if b is None]
+            loaded = state.record_bodies(missing) if missing else {}
+            members = [
+                b if b is not None else loaded[k]
+                for k, b in zip(cluster.members, found, strict=True)
+            ]
+            text = build_block(members)
+            self.texts[token] = text
+            self.rebuilt[token] = (members[0]["organisation"], text)
+
+    def commit(self, db: sqlite3.Connection, scope: set[str] | None) -> None:
+        """Store the rebuilt blocks; drop those of algorithms that no longer exist."""
+        if scope is None:
+            db.execute("DELETE FROM unified_blocks")
+        else:
+            marks = ",".join("?" * len(scope))
+            db.execute(f"DELETE FROM unified_blocks WHERE organisation IN ({marks})", sorted(scope))
+        db.executemany(
+            "INSERT OR REPLACE INTO unified_blocks VALUES (?, ?, ?)",
+            [(token, org, text) for token, (org, text) in self.rebuilt.items()],
+        )
