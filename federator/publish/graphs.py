@@ -12,7 +12,7 @@ Layout (each statement in exactly one graph, so the union default graph has set 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -81,7 +81,11 @@ def modified_literal(body: dict[str, Any]) -> str:
     return lit(changed, dtype=XSD + "dateTime")
 
 
-def source_graph(view: SourceView, minter: Minter, unified: Unified) -> str:
+PIECE = 5000  # records (or algorithms) per piece of a big graph's text
+
+
+def source_graph(view: SourceView, minter: Minter, unified: Unified) -> Iterator[str]:
+    """The source's catalogue and records, in pieces of ``PIECE`` records."""
     src = view.config
     cat = iri(minter.catalog(src.id))
     out = [
@@ -102,7 +106,10 @@ def source_graph(view: SourceView, minter: Minter, unified: Unified) -> str:
     ]
     if src.is_remote:
         out.append(t(cat, iri(DCT + "source"), iri(src.url)))
-    for body in sorted(view.records, key=lambda b: b["native_id"]):
+    for n, body in enumerate(sorted(view.records, key=lambda b: b["native_id"])):
+        if n and n % PIECE == 0:
+            yield "".join(out)
+            out = []
         native = body["native_id"]
         rec = iri(minter.record(src.id, native))
         desc = iri(body["subject"])
@@ -121,7 +128,7 @@ def source_graph(view: SourceView, minter: Minter, unified: Unified) -> str:
             for w in body.get("warnings", [])
         ]
         out += [body["nt"][name] for name in sorted(body["nt"])]
-    return "".join(out)
+    yield "".join(out)
 
 
 def unified_block(
@@ -175,13 +182,17 @@ def unified_block(
     return "".join(out)
 
 
-def unified_graph(blocks: dict[str, str], replaced: dict[str, str]) -> str:
-    """The unified graph: every algorithm's block (by token), then the retired IRIs."""
-    out = [blocks[token] for token in sorted(blocks)]
+def unified_graph(blocks: dict[str, str], replaced: dict[str, str]) -> Iterator[str]:
+    """The unified graph: every algorithm's block (by token), then the retired IRIs; in
+    pieces of ``PIECE`` algorithms."""
+    tokens = sorted(blocks)
+    for i in range(0, len(tokens), PIECE):
+        yield "".join(blocks[token] for token in tokens[i : i + PIECE])
+    out = []
     for old, new in sorted(replaced.items()):
         out.append(t(iri(old), iri(DCT + "isReplacedBy"), iri(new)))
         out.append(t(iri(old), iri(OWL + "deprecated"), lit("true", dtype=XSD + "boolean")))
-    return "".join(out)
+    yield "".join(out)
 
 
 def _dedupe_lines(text: str) -> str:

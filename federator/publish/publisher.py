@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from federator import log
@@ -158,7 +158,7 @@ class Publisher:
             run_id, runs, fresh, validators, assignment, hashes, gone, stamp, blocks, scope
         )
 
-    def _sync(self, graph: str, text: str) -> bool:
+    def _sync(self, graph: str, text: str | Iterable[str]) -> bool:
         result = self.store.sync_graph(graph, text)
         if result is None:
             return False
@@ -213,7 +213,7 @@ class Publisher:
         previous: dict[tuple[str, str], str],
         old_hashes: dict[str, str],
         blocks: Blocks,
-    ) -> Iterator[tuple[str, str | None]]:
+    ) -> Iterator[tuple[str, Iterable[str] | None]]:
         """(graph, N-Triples text) of every graph but the provenance log, one at a time (at
         100,000 registrations a graph's text is hundreds of megabytes); the text is None for
         a graph that a run in ``scope`` leaves as it stands."""

@@ -1,9 +1,10 @@
 """The embedded Oxigraph store under ``data_dir/store``: atomic graph replacement, bulk loads.
 
-Known traps of pyoxigraph 0.5 handled here: ``bulk_load`` is not transactional, so a graph is
-replaced in one SPARQL Update (one transaction: a concurrent query sees the old graph or the
-new one, never half); and with the default graph as union a statement stored in two graphs is
-counted twice, so every statement lives in exactly one graph (see ``graphs``).
+Known traps of pyoxigraph 0.5 handled here: ``bulk_load`` is not transactional, so readers
+never open this store but checkpoints of it taken after a publish completed (``snapshot``);
+blank-node labels are scoped to one load call; and with the default graph as union a
+statement stored in two graphs is counted twice, so every statement lives in exactly one
+graph (see ``graphs``).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class Store:
         text = gzip.decompress(file.read_bytes()).decode("utf-8")
         return {line for line in text.splitlines() if line.strip()}
 
-    def _remember(self, graph: str, lines: set[str], digest: str, data: bytes) -> None:
+    def _remember(self, graph: str, lines: set[str], digest: str, data: bytes = b"") -> None:
         file = self._file(graph)
         if file is None:
             self._memory[graph], self._digests[graph] = lines, digest
@@ -148,9 +149,14 @@ class Store:
         lines = self._last(graph)
         return None if lines is None else "".join(line + "\n" for line in sorted(lines))
 
-    def sync_graph(self, graph: str, ntriples: str) -> tuple[int, int] | None:
+    def sync_graph(self, graph: str, text: str | Iterable[str]) -> tuple[int, int] | None:
         """Make a named graph hold exactly these N-Triples; return (added, removed), or None
-        when the graph already holds this text."""
+        when the graph already holds this text. ``text`` may come in pieces (split between
+        statements): a graph with nothing to compare against is then loaded piece by piece,
+        never held whole."""
+        if self.published is not None and self.published_digest(graph) is None:
+            return self._replace(graph, [text] if isinstance(text, str) else text)
+        ntriples = text if isinstance(text, str) else "".join(text)
         data = ntriples.encode("utf-8")
         digest = hashlib.sha256(data).hexdigest()
         if self.published_digest(graph) == digest:
@@ -158,65 +164,57 @@ class Store:
         old = self._last(graph)
         g = ox.NamedNode(graph)
         self._mark_dirty(graph)
-        if old is None:
-            # Unknown or interrupted: compare with what the store really holds, then load the
-            # whole text as it is (no set of its lines: they can be millions).
-            removed_quads = list(self.ox.quads_for_pattern(None, None, None, g))
-            if removed_quads:
-                self.wait()  # no removal while a load is running (pyoxigraph's warning)
-            for q in removed_quads:
-                self.ox.remove(q)
+        if old is None:  # an in-memory store's first write
             count = data.count(b"\n")
-            pause_point("store.mid_graph")
-            lines = (
-                set()
-                if self.published is not None
-                else {line for line in ntriples.splitlines() if line.strip()}
-            )
-            self._load(data, count, g, lambda: self._remember(graph, lines, digest, data))
-            return count, len(removed_quads)
+            lines = {line for line in ntriples.splitlines() if line.strip()}
+            self._write(g, lambda: self._remember(graph, lines, digest)).add(data, count).close()
+            return count, 0
         new = {line for line in ntriples.splitlines() if line.strip()}
         gone = old - new
         if gone:
-            self.wait()
+            self.wait()  # no removal while a load is running (pyoxigraph's warning)
         for q in ox.parse("\n".join(gone).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
             self.ox.remove(ox.Quad(q.subject, q.predicate, q.object, g))
         added = new - old
         pause_point("store.mid_graph")
-        self._load(
-            "\n".join(added).encode("utf-8"),
-            len(added),
-            g,
-            lambda: self._remember(graph, new, digest, data),
-        )
+        write = self._write(g, lambda: self._remember(graph, new, digest, data))
+        write.add("\n".join(added).encode("utf-8"), len(added)).close()
         return len(added), len(gone)
 
-    def _load(self, data: bytes, count: int, graph: ox.NamedNode, done: Callable[[], None]) -> None:
-        """Load statements into ``graph``, then call ``done`` (which clears the dirty mark):
-        small loads at once, in one transaction; big ones as background chunks."""
-        if count <= BULK_MIN or self._pool is None:
-            if count:
-                self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-            done()
-            return
-        # Blank-node labels are scoped to one load call: a text with any stays in one piece.
-        chunks = [data] if b"_:" in data else _chunks(data, count)
-        left, lock = [len(chunks)], threading.Lock()
+    def _replace(self, graph: str, pieces: Iterable[str]) -> tuple[int, int]:
+        """Unknown or interrupted: empty the graph as the store really holds it, then load
+        the text piece by piece, keeping a compressed copy for the next diff."""
+        file = self._file(graph)
+        assert file is not None
+        g = ox.NamedNode(graph)
+        self._mark_dirty(graph)
+        removed = list(self.ox.quads_for_pattern(None, None, None, g))
+        if removed:
+            self.wait()
+        for q in removed:
+            self.ox.remove(q)
+        pause_point("store.mid_graph")
+        digest, count, tmp = hashlib.sha256(), 0, file.with_suffix(".tmp")
 
-        def job(chunk: bytes) -> None:
-            try:
-                self.ox.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-                with lock:
-                    left[0] -= 1
-                    last = left[0] == 0
-                if last:
-                    done()
-            finally:
-                self._slots.release()
+        def done() -> None:
+            os.replace(tmp, file)
+            file.with_suffix(".sha256").write_text(digest.hexdigest() + "\n")
+            file.with_suffix(".dirty").unlink(missing_ok=True)
 
-        for chunk in chunks:
-            self._slots.acquire()
-            self._pending.append(self._pool.submit(job, chunk))
+        write = self._write(g, done)
+        with gzip.open(tmp, "wb", compresslevel=1) as gz:
+            for piece in pieces:
+                data = piece.encode("utf-8")
+                digest.update(data)
+                gz.write(data)
+                lines = data.count(b"\n")
+                count += lines
+                write.add(data, lines)
+        write.close()
+        return count, len(removed)
+
+    def _write(self, graph: ox.NamedNode, done: Callable[[], None]) -> _GraphWrite:
+        return _GraphWrite(self, graph, done)
 
     def wait(self) -> None:
         """Block until every background load has landed; raise the first failure."""
@@ -242,6 +240,47 @@ class Store:
         self.wait()
         if self.path is not None:
             self.ox.flush()
+
+
+class _GraphWrite:
+    """The loads of one graph: small ones at once, in one transaction; big ones as background
+    chunks. ``done`` (which clears the dirty mark) runs once ``close`` was called and the
+    last chunk has landed; it never runs when a chunk failed."""
+
+    def __init__(self, store: Store, graph: ox.NamedNode, done: Callable[[], None]) -> None:
+        self.store, self.graph, self.done = store, graph, done
+        self.left, self.lock = 1, threading.Lock()  # 1: the writer itself, until close()
+
+    def add(self, data: bytes, count: int) -> _GraphWrite:
+        store = self.store
+        if count <= BULK_MIN or store._pool is None:
+            if count:
+                store.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=self.graph)
+            return self
+        # Blank-node labels are scoped to one load call: a text with any stays in one piece.
+        for chunk in [data] if b"_:" in data else _chunks(data, count):
+            store._slots.acquire()
+            with self.lock:
+                self.left += 1
+            store._pending.append(store._pool.submit(self._load, chunk))
+        return self
+
+    def _load(self, chunk: bytes) -> None:
+        try:
+            self.store.ox.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=self.graph)
+            self._finish()
+        finally:
+            self.store._slots.release()
+
+    def _finish(self) -> None:
+        with self.lock:
+            self.left -= 1
+            last = self.left == 0
+        if last:
+            self.done()
+
+    def close(self) -> None:
+        self._finish()
 
 
 def _chunks(data: bytes, count: int) -> list[bytes]:

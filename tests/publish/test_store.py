@@ -84,3 +84,15 @@ def test_a_failed_chunk_leaves_the_graph_dirty_and_is_raised(
     store.flush()
     assert held(store) == set(good.splitlines())
     assert not store.dirty()
+
+
+def test_a_graph_given_in_pieces_is_the_same_graph_as_its_whole_text(
+    tmp_path: Path, small_chunks: None
+) -> None:
+    store = Store(tmp_path / "store", workers=2)
+    pieces = [statements(300), statements(300, "w"), ""]
+    assert store.sync_graph(GRAPH, iter(pieces)) == (600, 0)
+    store.flush()
+    assert store.sync_graph(GRAPH, "".join(pieces)) is None  # same digest: nothing to do
+    lines = sorted((statements(300) + statements(300, "w")).splitlines())
+    assert store.published_text(GRAPH) == "".join(line + "\n" for line in lines)
