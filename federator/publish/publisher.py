@@ -350,30 +350,34 @@ class Publisher:
     def _commit_records(self, db: Any, run_id: str, sid: str, f: Fresh, stamp: str) -> None:
         """Write what changed in one source's records, and log it in the change feed."""
         current = {b["native_id"]: b for b in f.bodies}
-        changes, rows = [], []
-        for native, body in current.items():
+        changes = []
+        for native in current:
             old = f.previous.get(native)
-            if old is not None and old["digest"] == body["digest"]:
-                continue
-            changes.append((run_id, stamp, sid, native, "update" if old is not None else "create"))
-            stored = {k: v for k, v in body.items() if k not in ("first_seen", "changed_at")}
-            rows.append(
-                (
+            if old is None or old["digest"] != current[native]["digest"]:
+                kind = "create" if old is None else "update"
+                changes.append((run_id, stamp, sid, native, kind))
+
+        def rows() -> Iterator[tuple[str, ...]]:
+            # One serialised body at a time: all of them at once were 0.9 GB at 100,000.
+            for _, _, _, native, _ in changes:
+                body = current[native]
+                stored = {k: v for k, v in body.items() if k not in ("first_seen", "changed_at")}
+                yield (
                     sid,
                     native,
                     body["digest"],
                     body["first_seen"],
                     body["changed_at"],
-                    json.dumps(stored),
+                    json.dumps(stored, ensure_ascii=False, separators=(",", ":")),
                     body["organisation"],
                     body["organisation_name"],
                 )
-            )
+
+        db.executemany(
+            f"INSERT OR REPLACE INTO records ({RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows()
+        )
         gone = [(sid, native) for native in f.previous if native not in current]
         changes += [(run_id, stamp, sid, native, "delete") for _, native in gone]
-        db.executemany(
-            f"INSERT OR REPLACE INTO records ({RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows
-        )
         db.executemany("DELETE FROM records WHERE source = ? AND native_id = ?", gone)
         db.executemany(
             "INSERT INTO changes (run_id, at, source, native_id, kind) VALUES (?,?,?,?,?)", changes
@@ -385,10 +389,10 @@ class Publisher:
             "INSERT INTO identities VALUES (?,?,?,?)",
             [(k[0], k[1], tok, stamp) for k, tok in assignment.token_of.items()],
         )
-        for tok, created in assignment.created.items():
-            db.execute(
-                "INSERT OR IGNORE INTO canonicals (token, created) VALUES (?, ?)", (tok, created)
-            )
+        db.executemany(
+            "INSERT OR IGNORE INTO canonicals (token, created) VALUES (?, ?)",
+            assignment.created.items(),
+        )
         for old, new in assignment.replaced.items():
             db.execute(
                 "UPDATE canonicals SET replaced_by = ?, replaced_at = ? WHERE token = ?",

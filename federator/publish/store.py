@@ -24,7 +24,7 @@ from rdflib.term import Node
 from federator.faults import pause_point
 
 Triple = tuple[Node, Node, Node]
-BULK_MIN = 5000  # statements; below this a transactional load is as fast
+BULK_MIN = 1000  # statements; from here bulk_load is faster (3,000: 45 ms against 74 ms)
 CHUNK = 100_000  # statements per bulk-load job (measured: 50k-200k load alike)
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -204,6 +204,8 @@ def _similar(cands: list[Candidate], blocks: list[list[int]], floor: float) -> l
         for local, i in enumerate(idx):
             by_source[cands[i].source].append(local)
         groups = [by_source[s] for s in sorted(by_source)]
+        if len(groups) < 2:
+            continue  # one source only: nothing to pair, so no texts to prepare
         cache: SentenceCache = {}  # per block: copies live in one organisation
         block = Block([profile(cands[i], cache) for i in idx], groups)
         for g, left in enumerate(groups):
