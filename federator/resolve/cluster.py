@@ -17,14 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 
 from federator.resolve.candidates import Candidate, Cluster, Clustering, Evidence, RecordKey
-from federator.resolve.similarity import (
-    Block,
-    SentenceCache,
-    lars_in_url,
-    norm_id,
-    norm_url,
-    profile,
-)
+from federator.resolve.pairs import similar_in_blocks
+from federator.resolve.similarity import lars_in_url, norm_id, norm_url
 
 THRESHOLD = 0.65  # combined similarity from which two records are judged one algorithm
 BAND = 0.05  # similarity this close to the threshold, either side, is listed for review
@@ -198,26 +192,13 @@ def _explicit(
 
 def _similar(cands: list[Candidate], blocks: list[list[int]], floor: float) -> list[_Pair]:
     """Similarity pairs scoring at least ``floor``, across sources within each block."""
+    found = similar_in_blocks([[cands[i] for i in idx] for idx in blocks], floor)
     out: list[_Pair] = []
-    for idx in blocks:
-        by_source: dict[str, list[int]] = defaultdict(list)
-        for local, i in enumerate(idx):
-            by_source[cands[i].source].append(local)
-        groups = [by_source[s] for s in sorted(by_source)]
-        if len(groups) < 2:
-            continue  # one source only: nothing to pair, so no texts to prepare
-        cache: SentenceCache = {}  # per block: copies live in one organisation
-        block = Block([profile(cands[i], cache) for i in idx], groups)
-        for g, left in enumerate(groups):
-            for right in groups[g + 1 :]:
-                for x, y, f in block.matches(left, right, floor):
-                    if (score := f.score) < floor:
-                        continue
-                    i, j = sorted((idx[x], idx[y]))
-                    ev = Evidence(
-                        cands[i].key, cands[j].key, "similarity", round(score, 4), f.detail()
-                    )
-                    out.append(_Pair(i, j, ev))
+    for idx, pairs in zip(blocks, found, strict=True):
+        for x, y, score, detail in pairs:
+            i, j = sorted((idx[x], idx[y]))
+            ev = Evidence(cands[i].key, cands[j].key, "similarity", score, detail)
+            out.append(_Pair(i, j, ev))
     return out
 
 
