@@ -350,6 +350,15 @@ class State:
         )
         return {r[0]: r[1] for r in rows}
 
+    def unified_blocks_of(self, organisations: set[str]) -> dict[str, str]:
+        """Token -> last published statements, for these organisations' algorithms."""
+        marks = ",".join("?" * len(organisations))
+        rows = self.db.execute(
+            f"SELECT token, text FROM unified_blocks WHERE organisation IN ({marks})",
+            sorted(organisations),
+        )
+        return {r[0]: r[1] for r in rows}
+
     def has_unified_blocks(self) -> bool:
         return self.db.execute("SELECT 1 FROM unified_blocks LIMIT 1").fetchone() is not None
 

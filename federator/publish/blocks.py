@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from federator.publish.graphs import Patch
 from federator.resolve.candidates import Cluster, RecordKey
 from federator.state import State
 
@@ -22,6 +23,7 @@ class Blocks:
     def __init__(self) -> None:
         self.texts: dict[str, str] = {}  # token -> statements, for every current algorithm
         self.rebuilt: dict[str, tuple[str, str]] = {}  # token -> (organisation, statements)
+        self.before: dict[str, str] | None = None  # scoped runs: every block as last published
 
     def build(
         self,
@@ -35,6 +37,8 @@ class Blocks:
         """Reuse the stored block of every algorithm outside ``scope`` (all are rebuilt when
         ``scope`` is None); bodies not at hand are read from state."""
         cached = {} if scope is None else state.unified_blocks(skip_organisations=scope)
+        if scope is not None:
+            self.before = {**cached, **state.unified_blocks_of(scope)}
         for cluster in clusters:
             token = token_of[cluster.members[0]]
             found = [by_key.get(k) for k in cluster.members]
@@ -56,6 +60,20 @@ class Blocks:
             self.texts[token] = text
             self.rebuilt[token] = (members[0]["organisation"], text)
 
+    def patch(self, before_replaced: str, replaced: str) -> Patch | None:
+        """The unified graph's change in a scoped run, block by block (None in a full run)."""
+        if self.before is None:
+            return None
+        changed = {t for t in self.before if t not in self.texts} | set(self.rebuilt)
+        gone = _lines([self.before.get(t, "") for t in changed] + [before_replaced])
+        come = _lines([self.texts.get(t, "") for t in changed] + [replaced])
+        return Patch(
+            old=[self.before[t] for t in sorted(self.before)] + [before_replaced],
+            new=[self.texts[t] for t in sorted(self.texts)] + [replaced],
+            removed=gone - come,
+            added=come - gone,
+        )
+
     def commit(self, db: sqlite3.Connection, scope: set[str] | None) -> None:
         """Store the rebuilt blocks; drop those of algorithms that no longer exist."""
         if scope is None:
@@ -67,3 +85,7 @@ class Blocks:
             "INSERT OR REPLACE INTO unified_blocks VALUES (?, ?, ?)",
             [(token, org, text) for token, (org, text) in self.rebuilt.items()],
         )
+
+
+def _lines(texts: list[str]) -> set[str]:
+    return {line for text in texts for line in text.splitlines() if line}

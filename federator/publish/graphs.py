@@ -188,11 +188,26 @@ def unified_graph(blocks: dict[str, str], replaced: dict[str, str]) -> Iterator[
     tokens = sorted(blocks)
     for i in range(0, len(tokens), PIECE):
         yield "".join(blocks[token] for token in tokens[i : i + PIECE])
+    yield replaced_statements(replaced)
+
+
+def replaced_statements(replaced: dict[str, str]) -> str:
     out = []
     for old, new in sorted(replaced.items()):
         out.append(t(iri(old), iri(DCT + "isReplacedBy"), iri(new)))
         out.append(t(iri(old), iri(OWL + "deprecated"), lit("true", dtype=XSD + "boolean")))
-    yield "".join(out)
+    return "".join(out)
+
+
+@dataclass
+class Patch:
+    """A graph's change worked out by its builder: the whole old and new texts (in pieces,
+    for the digests) and the statements that go and come."""
+
+    old: list[str]
+    new: list[str]
+    removed: set[str]
+    added: set[str]
 
 
 def _dedupe_lines(text: str) -> str:

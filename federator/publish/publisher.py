@@ -19,7 +19,7 @@ from federator.faults import pause_point
 from federator.map.mapper import source_organisation
 from federator.publish import graphs, snapshot
 from federator.publish.blocks import Blocks
-from federator.publish.graphs import SourceView, Unified
+from federator.publish.graphs import Patch, SourceView, Unified
 from federator.resolve import Resolution, candidate, resolve
 from federator.state import RECORD_COLUMNS, SourceRun, State, now
 from federator.vocab import Minter
@@ -158,8 +158,11 @@ class Publisher:
             run_id, runs, fresh, validators, assignment, hashes, gone, stamp, blocks, scope
         )
 
-    def _sync(self, graph: str, text: str | Iterable[str]) -> bool:
-        result = self.store.sync_graph(graph, text)
+    def _sync(self, graph: str, text: str | Iterable[str] | Patch) -> bool:
+        if isinstance(text, Patch):
+            result = self.store.patch_graph(graph, text)
+        else:
+            result = self.store.sync_graph(graph, text)
         if result is None:
             return False
         pause_point("publish.between_graphs")
@@ -213,7 +216,7 @@ class Publisher:
         previous: dict[tuple[str, str], str],
         old_hashes: dict[str, str],
         blocks: Blocks,
-    ) -> Iterator[tuple[str, Iterable[str] | None]]:
+    ) -> Iterator[tuple[str, Iterable[str] | Patch | None]]:
         """(graph, N-Triples text) of every graph but the provenance log, one at a time (at
         100,000 registrations a graph's text is hundreds of megabytes); the text is None for
         a graph that a run in ``scope`` leaves as it stands."""
@@ -242,9 +245,17 @@ class Publisher:
         blocks.build(
             clusters, assignment.token_of, by_key, scope, self.state, self._block_builder(unified)
         )
+        before = {
+            self.minter.algorithm(t): self.minter.algorithm(r["replaced_by"])
+            for t, r in canonicals.items()
+            if r.get("replaced_by")
+        }
+        patch = blocks.patch(
+            graphs.replaced_statements(before), graphs.replaced_statements(unified.replaced)
+        )
         yield (
             self.minter.graph("unified"),
-            graphs.unified_graph(blocks.texts, unified.replaced),
+            patch or graphs.unified_graph(blocks.texts, unified.replaced),
         )
         yield (
             self.minter.graph("links"),

@@ -64,7 +64,17 @@ def test_one_changed_register_rebuilds_only_its_organisation(federated: Any, spl
     fed, server = federated
     before = {g: fed.store.published_digest(g) for g in fed.store.graph_names()}
     server.registers.put(AMSTERDAM, edited_amsterdam(split))
+    compared: list[str] = []  # graphs whose whole texts were compared, not patched
+    sync_graph = fed.store.sync_graph
+
+    def spy(graph: str, text: Any) -> Any:
+        compared.append(graph)
+        return sync_graph(graph, text)
+
+    fed.store.sync_graph = spy
     report = fed.run_once()
+    fed.store.sync_graph = sync_graph
+    assert fed.minter.graph("unified") not in compared  # changed block by block
     amsterdam = report.sources["gemeente-amsterdam"].stats
     assert (amsterdam["added"], amsterdam["changed"], amsterdam["removed"]) == (1, 1 + split, 1)
     assert amsterdam["graphs_rewritten"] == 1
