@@ -309,6 +309,7 @@ class Federator:
         try:
             Publisher(self.config, self.minter, self.state, self.store).publish(run_id, runs, fresh)
         except Exception as exc:
+            self.store.discard_pending()
             for sr in runs.values():
                 if sr.outcome == "synced":
                     sr.outcome, sr.error, sr.error_code = (

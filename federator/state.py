@@ -114,8 +114,10 @@ class State:
     def _migrate(self) -> None:
         for (table, column), fill in MIGRATIONS.items():
             present = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
-            if column not in present:
-                with self.transaction() as db:
+            if column in present:
+                continue
+            with self.transaction() as db:  # checked again: another process may have been first
+                if column not in {r[1] for r in db.execute(f"PRAGMA table_info({table})")}:
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
                     db.execute(f"UPDATE {table} SET {column} = {fill}")
         self.db.execute("CREATE INDEX IF NOT EXISTS records_by_org ON records (organisation)")

@@ -88,4 +88,4 @@ class Blocks:
 
 
 def _lines(texts: list[str]) -> set[str]:
-    return {line for text in texts for line in text.splitlines() if line}
+    return {line for text in texts for line in text.split("\n") if line}

@@ -211,7 +211,7 @@ class Patch:
 
 
 def _dedupe_lines(text: str) -> str:
-    return "".join(dict.fromkeys(text.splitlines(keepends=True)))
+    return "".join(line + "\n" for line in dict.fromkeys(text.split("\n")) if line)
 
 
 def links_graph(clusters: Iterable[Sequence[tuple[str, str]]], minter: Minter) -> str:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from federator import log
 from federator.config import Config
 from federator.faults import pause_point
 from federator.map.mapper import source_organisation
+from federator.publish import blocks as blocks_module
 from federator.publish import graphs, snapshot
 from federator.publish.blocks import Blocks
 from federator.publish.graphs import Patch, SourceView, Unified
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
     from federator.publish.store import Store
 
 CONFIG_KEY = "config:"  # graph_hashes row holding the digest of graph-shaping configuration
+_RENDERING = graphs.digest(
+    "".join(Path(m.__file__).read_text("utf-8") for m in (graphs, blocks_module) if m.__file__)
+)
 
 
 class Publisher:
@@ -39,6 +44,7 @@ class Publisher:
     def config_digest(self) -> str:
         """Everything in the configuration that changes the graphs, and nothing else."""
         shape = {
+            "code": _RENDERING,  # the code that writes the graphs: an upgrade rebuilds them
             "base": self.config.base_iri,
             "resolve": self.config.resolve,
             "sources": [
@@ -146,6 +152,11 @@ class Publisher:
             self.minter.graph("provenance"), self._provenance(run_id, runs, fresh, stamp)
         )
         self.store.flush()
+        # What the store really holds, so that a later run skips a graph only when the
+        # store and the state agree on it (a publish that died before its commit did not).
+        for graph in hashes:
+            if graph != CONFIG_KEY:
+                hashes[graph] = self.store.published_digest(graph) or ""
         if self.store.path is not None:
             snapshot.take(self.store.ox, self.config.data_dir)
         pause_point("publish.before_commit")
@@ -195,7 +206,8 @@ class Publisher:
         per_source = {}
         for src in self.config.sources:
             run = runs.get(src.id)
-            stats = run.stats if run and "completeness" in run.stats else None
+            synced = run is not None and run.outcome == "synced" and "completeness" in run.stats
+            stats = run.stats if run is not None and synced else None
             stats = stats or self.state.last_synced_stats(src.id)
             per_source[src.id] = {
                 "completeness": {
@@ -236,7 +248,8 @@ class Publisher:
                     assignment.token_of.get(k) != previous.get(k)
                     for k in ((b["source"], b["native_id"]) for b in v.records)
                 )
-                if not moved and graph in old_hashes:
+                held = self.store.published_digest(graph)
+                if not moved and held is not None and held == old_hashes.get(graph):
                     yield graph, None
                     continue
                 v = self._stored_view(v.config)

@@ -109,7 +109,7 @@ class Store:
         if not file.exists() or file.with_suffix(".dirty").exists():
             return None
         text = gzip.decompress(file.read_bytes()).decode("utf-8")
-        return {line for line in text.splitlines() if line.strip()}
+        return {line for line in text.split("\n") if line.strip()}
 
     def _remember(self, graph: str, lines: set[str], digest: str, data: bytes = b"") -> None:
         file = self._file(graph)
@@ -170,10 +170,11 @@ class Store:
         self._mark_dirty(graph)
         if old is None:  # an in-memory store's first write
             count = data.count(b"\n")
-            lines = {line for line in ntriples.splitlines() if line.strip()}
+            lines = {line for line in ntriples.split("\n") if line.strip()}
             self._write(g, lambda: self._remember(graph, lines, digest)).add(data, count).close()
             return count, 0
-        new = {line for line in ntriples.splitlines() if line.strip()}
+        # split("\n"), not splitlines(): a literal may hold U+2028 and other line breaks.
+        new = {line for line in ntriples.split("\n") if line.strip()}
         gone = old - new
         if gone:
             self.wait()  # no removal while a load is running (pyoxigraph's warning)
@@ -253,6 +254,13 @@ class Store:
         first = next((e for e in errors if e is not None), None)
         if first is not None:
             raise first
+
+    def discard_pending(self) -> None:
+        """After a failed publish: let running loads end, forget their errors (their graphs
+        stay marked dirty and are rewritten next time)."""
+        for future in self._pending:
+            future.exception()
+        self._pending = []
 
     def append(self, graph: str, ntriples: str) -> None:
         """Add statements to a graph in one transaction (the provenance log only grows)."""

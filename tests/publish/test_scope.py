@@ -3,6 +3,8 @@ what a full rebuild would."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from helpers import SHARED, serve_scenario, write_config
 
 from federator import config
 from federator.pipeline import Federator
+from federator.publish import snapshot
 from federator.sim import Registers, RegisterServer
 
 DEV = SHARED / "federation-dev"
@@ -46,8 +49,49 @@ def edited_amsterdam(split: bool = False) -> bytes:
     return json.dumps(doc).encode("utf-8")
 
 
+def edited_utrecht() -> bytes:
+    """Utrecht's register with the title of its first registration edited."""
+    text = (DEV / "gemeente-utrecht.csv").read_text("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    rows[0]["name"] += " (herzien)"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), quoting=csv.QUOTE_ALL)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
 def graph_quads(store: ox.Store, graph: str) -> set[str]:
     return {str(q) for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
+
+
+def assert_a_full_rebuild_changes_nothing(fed: Federator) -> None:
+    """Mark the unified graph as interrupted: the next run rebuilds every graph from state;
+    each must come out exactly as it stands in the store."""
+    names = [g for g in fed.store.graph_names() if g != fed.minter.graph("provenance")]
+    published = {g: graph_quads(fed.store.ox, g) for g in names}
+    digests = {g: fed.store.published_digest(g) for g in names}
+    unified = fed.minter.graph("unified")
+    fed.store._mark_dirty(unified)
+    again = fed.run_once()
+    assert all(sr.stats["graphs_rewritten"] == 0 for sr in again.sources.values())
+    for graph in names:
+        assert graph_quads(fed.store.ox, graph) == published[graph], graph
+        if graph != unified:
+            assert fed.store.published_digest(graph) == digests[graph], graph
+
+
+def spy_on_comparisons(fed: Federator) -> list[str]:
+    """Graph names whose whole texts the store compares (rather than skip or patch)."""
+    compared: list[str] = []
+    sync_graph = fed.store.sync_graph
+
+    def spy(graph: str, text: Any) -> Any:
+        compared.append(graph)
+        return sync_graph(graph, text)
+
+    fed.store.sync_graph = spy  # type: ignore[method-assign]
+    return compared
 
 
 @pytest.fixture
@@ -64,39 +108,45 @@ def test_one_changed_register_rebuilds_only_its_organisation(federated: Any, spl
     fed, server = federated
     before = {g: fed.store.published_digest(g) for g in fed.store.graph_names()}
     server.registers.put(AMSTERDAM, edited_amsterdam(split))
-    compared: list[str] = []  # graphs whose whole texts were compared, not patched
-    sync_graph = fed.store.sync_graph
-
-    def spy(graph: str, text: Any) -> Any:
-        compared.append(graph)
-        return sync_graph(graph, text)
-
-    fed.store.sync_graph = spy
+    compared = spy_on_comparisons(fed)
     report = fed.run_once()
-    fed.store.sync_graph = sync_graph
-    assert fed.minter.graph("unified") not in compared  # changed block by block
     amsterdam = report.sources["gemeente-amsterdam"].stats
     assert (amsterdam["added"], amsterdam["changed"], amsterdam["removed"]) == (1, 1 + split, 1)
     assert amsterdam["graphs_rewritten"] == 1
     # The national record that lost its Amsterdam twin moves to a new algorithm IRI, so the
     # national graph changes too; otherwise it stands as it was.
     assert report.sources["national"].stats["graphs_rewritten"] == int(split)
-    after = {g: fed.store.published_digest(g) for g in fed.store.graph_names()}
-    untouched = [g for g in before if "utrecht" in g or "groningen" in g]
-    assert untouched and all(before[g] == after[g] for g in untouched)
-    unified = fed.minter.graph("unified")
-    assert before[unified] != after[unified]
+    skipped = [fed.minter.source_graph(s) for s in ("gemeente-utrecht", "provincie-groningen")]
+    assert not set(skipped) & set(compared)  # not even rebuilt
+    assert fed.minter.graph("unified") not in compared  # changed block by block
+    assert before[fed.minter.graph("unified")] != fed.store.published_digest(
+        fed.minter.graph("unified")
+    )
+    # A second register changes in the next run: the blocks kept in state still patch.
+    server.registers.put("gemeente-utrecht.csv", edited_utrecht())
+    compared.clear()
+    fed.run_once()
+    assert fed.minter.graph("unified") not in compared
+    assert_a_full_rebuild_changes_nothing(fed)
 
-    # Now the full rebuild: the unified graph marked as interrupted makes the next run
-    # rebuild every graph from state; each must come out exactly as the scoped run left it.
-    published = {g: graph_quads(fed.store.ox, g) for g in fed.store.graph_names()}
-    fed.store._mark_dirty(unified)
-    again = fed.run_once()
-    assert all(sr.stats["graphs_rewritten"] == 0 for sr in again.sources.values())
-    for graph in fed.store.graph_names():
-        if graph != fed.minter.graph("provenance"):
-            assert graph_quads(fed.store.ox, graph) == published[graph], graph
-            assert fed.store.published_digest(graph) == after[graph], graph
+
+def test_a_publish_that_died_before_its_commit_is_repaired_by_a_scoped_run(
+    federated: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fed, server = federated
+    server.registers.put(AMSTERDAM, edited_amsterdam(split=True))
+
+    def fail(*args: Any) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(snapshot, "take", fail)
+        failed = fed.run_once(["gemeente-amsterdam"])  # graphs written, state not committed
+    assert failed.sources["gemeente-amsterdam"].outcome == "failed"
+    server.registers.put(AMSTERDAM, (DEV / AMSTERDAM).read_bytes())
+    server.registers.put("gemeente-utrecht.csv", edited_utrecht())
+    fed.run_once(["gemeente-utrecht"])  # scoped: Utrecht only
+    assert_a_full_rebuild_changes_nothing(fed)
 
 
 def test_the_new_registration_joins_its_national_twin(federated: Any) -> None:
