@@ -3,7 +3,8 @@
 Entry point: ``Publisher.publish(run_id, runs, fresh)``. When no record changed and the
 configuration that shapes the graph did not either, nothing is resolved or rewritten: only
 the run's provenance is added. Otherwise only graphs whose text changed are written, as diffs.
-State (records, identities, validators, change log, run log) is committed after the store.
+State (records, identities, validators, change log, run log) is written in one transaction
+while the store's last loads land, and committed only after the store holds every graph.
 """
 
 from __future__ import annotations
@@ -151,23 +152,26 @@ class Publisher:
         self.store.append(
             self.minter.graph("provenance"), self._provenance(run_id, runs, fresh, stamp)
         )
-        self.store.flush()
-        # What the store really holds, so that a later run skips a graph only when the
-        # store and the state agree on it (a publish that died before its commit did not).
-        for graph in hashes:
-            if graph != CONFIG_KEY:
-                hashes[graph] = self.store.published_digest(graph) or ""
-        if self.store.path is not None:
-            snapshot.take(self.store.ox, self.config.data_dir)
-        pause_point("publish.before_commit")
-        publish_seconds = time.perf_counter() - started - resolve_seconds
-        for sr in runs.values():
-            sr.durations["resolve"] = round(resolve_seconds, 4)
-            sr.durations["publish"] = round(publish_seconds, 4)
-        self.log.info("publish.done", unchanged=unchanged, seconds=round(publish_seconds, 3))
-        self._commit(
-            run_id, runs, fresh, validators, assignment, hashes, gone, stamp, blocks, scope
-        )
+        with self.state.transaction() as db:
+            # The state's big writes go into the transaction while the last loads land;
+            # nothing is committed before the store holds every graph, and a crash or an
+            # error before the commit rolls all of it back.
+            self._write_records(db, run_id, fresh, validators, assignment, stamp, blocks, scope)
+            self.store.flush()
+            # What the store really holds, so that a later run skips a graph only when the
+            # store and the state agree on it (a publish that died before its commit did not).
+            for graph in hashes:
+                if graph != CONFIG_KEY:
+                    hashes[graph] = self.store.published_digest(graph) or ""
+            if self.store.path is not None:
+                snapshot.take(self.store.ox, self.config.data_dir)
+            pause_point("publish.before_commit")
+            publish_seconds = time.perf_counter() - started - resolve_seconds
+            for sr in runs.values():
+                sr.durations["resolve"] = round(resolve_seconds, 4)
+                sr.durations["publish"] = round(publish_seconds, 4)
+            self.log.info("publish.done", unchanged=unchanged, seconds=round(publish_seconds, 3))
+            self._write_run(db, run_id, runs, hashes, gone)
 
     def _sync(self, graph: str, text: str | Iterable[str] | Patch) -> bool:
         if isinstance(text, Patch):
@@ -334,42 +338,50 @@ class Publisher:
                         out.append(graphs.withdrawal(row["body"]["subject"], activity, stamp))
         return "".join(out)
 
-    def _commit(
+    def _write_records(
         self,
+        db: Any,
         run_id: str,
-        runs: dict[str, SourceRun],
         fresh: dict[str, Fresh],
         validators: dict[str, dict[str, str | None]],
         assignment: Any,
-        hashes: dict[str, str],
-        gone: list[str],
         stamp: str,
         blocks: Blocks | None,
         scope: set[str] | None,
     ) -> None:
-        with self.state.transaction() as db:
-            if blocks is not None:
-                blocks.commit(db, scope)
-            db.executemany(
-                "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
-                [(u, v.get("etag"), v.get("last_modified")) for u, v in validators.items()],
-            )
-            for sid, f in fresh.items():
-                self._commit_records(db, run_id, sid, f, stamp)
-            configured = {s.id for s in self.config.sources}
-            for (sid,) in db.execute("SELECT DISTINCT source FROM records").fetchall():
-                if sid not in configured:
-                    db.execute("DELETE FROM records WHERE source = ?", (sid,))
-            if assignment is not None:
-                self._commit_identities(db, assignment, stamp)
-            for g in gone:
-                db.execute("DELETE FROM graph_hashes WHERE graph = ?", (g,))
-            db.executemany("INSERT OR REPLACE INTO graph_hashes VALUES (?, ?)", hashes.items())
-            for sr in runs.values():
-                sr.ended = now()
-                self.state.write_source_run(db, sr)
-            outcome = "synced" if all(r.outcome == "synced" for r in runs.values()) else "failed"
-            self.state.end_run(db, run_id, outcome)
+        """Records, identities, unified blocks and HTTP validators of this run."""
+        if blocks is not None:
+            blocks.commit(db, scope)
+        db.executemany(
+            "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
+            [(u, v.get("etag"), v.get("last_modified")) for u, v in validators.items()],
+        )
+        for sid, f in fresh.items():
+            self._commit_records(db, run_id, sid, f, stamp)
+        configured = {s.id for s in self.config.sources}
+        for (sid,) in db.execute("SELECT DISTINCT source FROM records").fetchall():
+            if sid not in configured:
+                db.execute("DELETE FROM records WHERE source = ?", (sid,))
+        if assignment is not None:
+            self._commit_identities(db, assignment, stamp)
+
+    def _write_run(
+        self,
+        db: Any,
+        run_id: str,
+        runs: dict[str, SourceRun],
+        hashes: dict[str, str],
+        gone: list[str],
+    ) -> None:
+        """The graphs' digests and the run log, last."""
+        for g in gone:
+            db.execute("DELETE FROM graph_hashes WHERE graph = ?", (g,))
+        db.executemany("INSERT OR REPLACE INTO graph_hashes VALUES (?, ?)", hashes.items())
+        for sr in runs.values():
+            sr.ended = now()
+            self.state.write_source_run(db, sr)
+        outcome = "synced" if all(r.outcome == "synced" for r in runs.values()) else "failed"
+        self.state.end_run(db, run_id, outcome)
 
     def _commit_records(self, db: Any, run_id: str, sid: str, f: Fresh, stamp: str) -> None:
         """Write what changed in one source's records, and log it in the change feed."""
