@@ -124,7 +124,7 @@ class Federator:
         organisation, organisation_name = source_organisation(source, self.minter)
         if not batch.bodies and len(batch.reused) == len(digests):
             # Every record as before: the last verdict stands; nothing to load or publish.
-            self._carry_last_verdict(source, sr, batch.issues)
+            kept_warnings = self._carry_last_verdict(source, sr, batch.issues)
             sr.stats.update(
                 fetched=batch.rejected + len(batch.reused) + len(batch.duplicates),
                 accepted=len(batch.reused),
@@ -134,7 +134,7 @@ class Federator:
                 removed=0,
                 rejected=batch.rejected,
                 duplicates=len(batch.duplicates),
-                warnings=sum(1 for i in sr.issues if i["severity"] == "warning"),
+                warnings=kept_warnings + sum(1 for i in sr.issues if i["severity"] == "warning"),
             )
             return Fresh([], organisation, organisation_name, validators, changed=False)
         previous = self.state.records(source.id)
@@ -172,20 +172,19 @@ class Federator:
 
     def _carry_last_verdict(
         self, source: SourceConfig, sr: SourceRun, fresh_issues: list[dict[str, Any]] | None
-    ) -> None:
+    ) -> int:
         """Nothing changed: the log still says what stays warned (from the last synced run).
         Rejections are this run's (``fresh_issues``: rejected records are validated every
-        run), or, after a 304 (``None``), the last run's."""
+        run), or, after a 304 (``None``), the last run's. Returns the warnings carried."""
         last = self.state.last_synced_run(source.id)
-        kept = self.state.issues(source.id, last["run_id"]) if last else []
-        if fresh_issues is not None:
-            kept = [i for i in kept if i["severity"] == "warning"] + fresh_issues
-        sr.issues = kept
+        sr.issues = list(fresh_issues or [])
         if last is None:
-            return
+            return 0
+        sr.carry = (last["run_id"], fresh_issues is not None)
         for key in ("rejected", "warnings", "duplicates", "completeness"):
             if key in last["stats"]:
                 sr.stats[key] = last["stats"][key]
+        return self.state.count_issues(source.id, last["run_id"], "warning")
 
     def _guard(
         self,

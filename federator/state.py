@@ -96,6 +96,9 @@ class SourceRun:
     durations: dict[str, float] = field(default_factory=dict)
     payloads: list[dict[str, Any]] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
+    # (run id, warnings only): that run's verdict stands for unchanged records; copied in SQL,
+    # since at 100,000 registrations it is 200,000 rows.
+    carry: tuple[str, bool] | None = None
 
 
 class State:
@@ -186,6 +189,14 @@ class State:
                 for i in sr.issues
             ],
         )
+        if sr.carry is not None:
+            from_run, warnings_only = sr.carry
+            db.execute(
+                "INSERT INTO issues SELECT ?, source, native_id, title, severity, field, code, "
+                "value, message_en, message_nl FROM issues WHERE run_id = ? AND source = ?"
+                + (" AND severity = 'warning'" if warnings_only else ""),
+                (sr.run_id, from_run, sr.source),
+            )
 
     def end_run(self, db: sqlite3.Connection, run_id: str, outcome: str) -> None:
         db.execute(
@@ -239,6 +250,13 @@ class State:
             "SELECT * FROM source_runs WHERE source = ? AND run_id = ?", (source, run_id)
         ).fetchone()
         return _source_run_row(row) if row else None
+
+    def count_issues(self, source: str, run_id: str, severity: str) -> int:
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM issues WHERE source = ? AND run_id = ? AND severity = ?",
+            (source, run_id, severity),
+        ).fetchone()
+        return int(row[0])
 
     def issues(self, source: str, run_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute(
