@@ -10,7 +10,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,23 +116,25 @@ def run(
         parts[part][1].append(pos)
         if native in digests:
             part_digests[part][native] = digests[native]
+    # The harvest's raw records are handed over and released here: at 100,000 registrations
+    # they are a gigabyte that neither this process nor the workers need twice.
+    harvested.records = []
+    del records
     result = Batch()
     context = multiprocessing.get_context("spawn")  # never fork a process holding a store
-    with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
-        futures = [
-            pool.submit(
-                map_and_validate,
-                source,
-                recs,
-                pos,
-                mapping.path,
-                minter.base,
-                part_digests[i],
-            )
-            for i, (recs, pos) in enumerate(parts)
-            if recs
-        ]
-        for future in futures:
-            result.merge(future.result())
+    # multiprocessing.Pool, not ProcessPoolExecutor: the executor keeps every call's
+    # arguments until its result is back, the pool drops them once they are sent.
+    with context.Pool(WORKERS) as pool:
+        jobs = []
+        while parts:
+            i = len(parts) - 1
+            if parts[i][0]:
+                call = (source, *parts.pop(), mapping.path, minter.base, part_digests[i])
+                jobs.append(pool.apply_async(map_and_validate, call))
+                del call
+            else:
+                parts.pop()
+        for job in jobs:
+            result.merge(job.get())
     result.bodies.sort(key=lambda b: b["position"])
     return result
