@@ -13,7 +13,7 @@ import gzip
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -296,7 +296,8 @@ class _GraphWrite:
                 store.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=self.graph)
             return self
         # Blank-node labels are scoped to one load call: a text with any stays in one piece.
-        for chunk in [data] if b"_:" in data else _chunks(data, count):
+        chunks = iter([data]) if b"_:" in data else _chunks(data, count)
+        for chunk in chunks:
             store._slots.acquire()
             with self.lock:
                 self.left += 1
@@ -325,13 +326,13 @@ class _GraphWrite:
             store._pending.append(store._pool.submit(self._finish))
 
 
-def _chunks(data: bytes, count: int) -> list[bytes]:
-    """Split N-Triples at line ends into pieces of about ``CHUNK`` statements."""
+def _chunks(data: bytes, count: int) -> Iterator[bytes]:
+    """Split N-Triples at line ends into pieces of about ``CHUNK`` statements, one copy at a
+    time (so that the load slots bound how many are held)."""
     pieces = -(-count // CHUNK)
-    size, out, start = len(data) // pieces + 1, [], 0
+    size, start = len(data) // pieces + 1, 0
     while start < len(data):
         end = data.find(b"\n", min(start + size, len(data) - 1))
         end = len(data) if end < 0 else end + 1
-        out.append(data[start:end])
+        yield data[start:end]
         start = end
-    return out
