@@ -361,20 +361,13 @@ class State:
         ).fetchone()
         return json.loads(row[0]) if row else {}
 
-    def unified_blocks(self, skip_organisations: set[str]) -> dict[str, str]:
-        """Token -> the unified graph's statements about that algorithm, as last published."""
-        marks = ",".join("?" * len(skip_organisations))
-        rows = self.db.execute(
-            f"SELECT token, text FROM unified_blocks WHERE organisation NOT IN ({marks})",
-            sorted(skip_organisations),
-        )
-        return {r[0]: r[1] for r in rows}
-
-    def unified_blocks_of(self, organisations: set[str]) -> dict[str, str]:
-        """Token -> last published statements, for these organisations' algorithms."""
+    def unified_blocks(self, organisations: set[str], *, inside: bool) -> dict[str, str]:
+        """Token -> the unified graph's statements about that algorithm, as last published,
+        for the algorithms of these organisations (``inside``) or of all others."""
         marks = ",".join("?" * len(organisations))
+        where = "IN" if inside else "NOT IN"
         rows = self.db.execute(
-            f"SELECT token, text FROM unified_blocks WHERE organisation IN ({marks})",
+            f"SELECT token, text FROM unified_blocks WHERE organisation {where} ({marks})",
             sorted(organisations),
         )
         return {r[0]: r[1] for r in rows}

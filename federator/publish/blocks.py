@@ -36,9 +36,9 @@ class Blocks:
     ) -> None:
         """Reuse the stored block of every algorithm outside ``scope`` (all are rebuilt when
         ``scope`` is None); bodies not at hand are read from state."""
-        cached = {} if scope is None else state.unified_blocks(skip_organisations=scope)
+        cached = {} if scope is None else state.unified_blocks(scope, inside=False)
         if scope is not None:
-            self.before = {**cached, **state.unified_blocks_of(scope)}
+            self.before = {**cached, **state.unified_blocks(scope, inside=True)}
         for cluster in clusters:
             token = token_of[cluster.members[0]]
             found = [by_key.get(k) for k in cluster.members]

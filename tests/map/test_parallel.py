@@ -56,3 +56,11 @@ def test_workers_map_and_validate_like_one_process(
     shared = federate(tmp_path / "shared")
     assert started == ["spawn"]
     assert shared == alone
+
+
+def test_mapping_in_small_batches_gives_the_same_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = federate(tmp_path / "whole")
+    monkeypatch.setattr(parallel, "BATCH", 50)  # in this process: every source in parts
+    assert federate(tmp_path / "parts") == whole
