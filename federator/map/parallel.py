@@ -42,24 +42,17 @@ class Batch:
     rejected: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
-    def add(self, other: Batch) -> None:
-        """Another part of the same process's work: counts and seconds add up."""
+    def merge(self, other: Batch, side_by_side: bool = True) -> None:
+        """Another part of the work: records and counts add up; so do the seconds of parts
+        done one after the other, while of parts done side by side the longest counts."""
         self.bodies += other.bodies
         self.issues += other.issues
         self.duplicates += other.duplicates
         self.reused += other.reused
         self.rejected += other.rejected
         for stage, s in other.seconds.items():
-            self.seconds[stage] = self.seconds.get(stage, 0.0) + s
-
-    def merge(self, other: Batch) -> None:
-        self.bodies += other.bodies
-        self.issues += other.issues
-        self.duplicates += other.duplicates
-        self.reused += other.reused
-        self.rejected += other.rejected
-        for stage, s in other.seconds.items():
-            self.seconds[stage] = max(self.seconds.get(stage, 0.0), s)
+            before = self.seconds.get(stage, 0.0)
+            self.seconds[stage] = max(before, s) if side_by_side else before + s
 
 
 def map_and_validate(
@@ -83,10 +76,12 @@ def map_and_validate(
     for members in groups.values():
         part += members
         if len(part) >= BATCH:
-            result.add(_map_part(source, records, positions, part, mapping, minter, digests))
+            result.merge(
+                _map_part(source, records, positions, part, mapping, minter, digests), False
+            )
             part = []
     if part or not result.seconds:
-        result.add(_map_part(source, records, positions, part, mapping, minter, digests))
+        result.merge(_map_part(source, records, positions, part, mapping, minter, digests), False)
     return result
 
 
