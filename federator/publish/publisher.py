@@ -32,9 +32,21 @@ if TYPE_CHECKING:
     from federator.publish.store import Store
 
 CONFIG_KEY = "config:"  # graph_hashes row holding the digest of graph-shaping configuration
-_RENDERING = graphs.digest(
-    "".join(Path(m.__file__).read_text("utf-8") for m in (graphs, blocks_module) if m.__file__)
-)
+
+
+def _rendering_digest() -> str:
+    """The code that writes the graphs (its package version where the source is not shipped)."""
+    try:
+        return graphs.digest(
+            "".join(Path(str(m.__file__)).read_text("utf-8") for m in (graphs, blocks_module))
+        )
+    except (OSError, UnicodeDecodeError):
+        from importlib.metadata import version
+
+        return version("federator")
+
+
+_RENDERING = _rendering_digest()
 
 
 class Publisher:
@@ -104,10 +116,15 @@ class Publisher:
             if sid in fresh
             for k in ("added", "changed", "removed")
         )
+        # The store may hold what the state does not (a publish that died before its commit):
+        # nothing is skipped or scoped then, every graph is compared again.
+        agree = not self.store.dirty() and all(
+            self.store.published_digest(g) == d for g, d in old_hashes.items() if g != CONFIG_KEY
+        )
         unchanged = (
             changed_records == 0
             and old_hashes.get(CONFIG_KEY) == config_digest
-            and not self.store.dirty()
+            and agree
             and self.store.path is not None
         )
         started = time.perf_counter()
@@ -122,7 +139,7 @@ class Publisher:
             # records never cross organisations, so everything else stands as published.
             full = (
                 old_hashes.get(CONFIG_KEY) != config_digest
-                or self.store.dirty()
+                or not agree
                 or not self.state.has_unified_blocks()
             )
             scope = None if full else _dirty_orgs(fresh)

@@ -256,8 +256,9 @@ class Store:
             raise first
 
     def discard_pending(self) -> None:
-        """After a failed publish: let running loads end, forget their errors (their graphs
-        stay marked dirty and are rewritten next time)."""
+        """After a failed publish: let running loads end and forget their errors. A graph
+        whose load failed stays marked dirty; one that landed differs from the state's digest,
+        so the next publish compares every graph again either way."""
         for future in self._pending:
             future.exception()
         self._pending = []

@@ -159,3 +159,23 @@ def test_the_new_registration_joins_its_national_twin(federated: Any) -> None:
         "AND native_id = 'A-NEW-1')"
     ).fetchall()
     assert len(rows) == 2
+
+
+def test_a_run_with_nothing_new_repairs_what_a_dead_publish_left(
+    federated: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The store got a change its state never committed; the register then goes back to what
+    # the state holds. Nothing looks changed, yet the store must be put right.
+    fed, server = federated
+    server.registers.put(AMSTERDAM, edited_amsterdam(split=True))
+
+    def fail(*args: Any) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(snapshot, "take", fail)
+        fed.run_once()
+    server.registers.put(AMSTERDAM, (DEV / AMSTERDAM).read_bytes())
+    report = fed.run_once()
+    assert report.sources["gemeente-amsterdam"].stats["graphs_rewritten"] == 1
+    assert_a_full_rebuild_changes_nothing(fed)
