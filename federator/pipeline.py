@@ -184,7 +184,7 @@ class Federator:
         for key in ("rejected", "warnings", "duplicates", "completeness"):
             if key in last["stats"]:
                 sr.stats[key] = last["stats"][key]
-        return self.state.count_issues(source.id, last["run_id"], "warning")
+        return self.state.count_carried_warnings(source.id, last["run_id"])
 
     def _guard(
         self,

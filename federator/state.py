@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS unified_blocks (
     token TEXT PRIMARY KEY, organisation TEXT NOT NULL, text TEXT NOT NULL
 );
 """
+_ACCEPTED = "(SELECT native_id FROM records WHERE source = ?)"
 # Columns added after the first release, with how to fill them in an older state file.
 MIGRATIONS = {
     ("records", "organisation"): "json_extract(body, '$.organisation')",
@@ -133,10 +134,11 @@ class State:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
+            self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # also when COMMIT itself failed (disk full)
+                self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
 
     # -- runs ---------------------------------------------------------------------------
     def start_run(self, run_id: str, trigger: str, pid: int) -> None:
@@ -191,11 +193,14 @@ class State:
         )
         if sr.carry is not None:
             from_run, warnings_only = sr.carry
+            # Warnings only: of accepted records (a rejected record is validated again, and
+            # its warnings come with this run's verdict).
+            only = " AND severity = 'warning' AND native_id IN " + _ACCEPTED
             db.execute(
                 "INSERT INTO issues SELECT ?, source, native_id, title, severity, field, code, "
                 "value, message_en, message_nl FROM issues WHERE run_id = ? AND source = ?"
-                + (" AND severity = 'warning'" if warnings_only else ""),
-                (sr.run_id, from_run, sr.source),
+                + (only if warnings_only else ""),
+                (sr.run_id, from_run, sr.source, *((sr.source,) if warnings_only else ())),
             )
 
     def end_run(self, db: sqlite3.Connection, run_id: str, outcome: str) -> None:
@@ -251,10 +256,12 @@ class State:
         ).fetchone()
         return _source_run_row(row) if row else None
 
-    def count_issues(self, source: str, run_id: str, severity: str) -> int:
+    def count_carried_warnings(self, source: str, run_id: str) -> int:
+        """How many warnings of accepted records that run logged (what an unchanged run keeps)."""
         row = self.db.execute(
-            "SELECT COUNT(*) FROM issues WHERE source = ? AND run_id = ? AND severity = ?",
-            (source, run_id, severity),
+            "SELECT COUNT(*) FROM issues WHERE source = ? AND run_id = ? "
+            "AND severity = 'warning' AND native_id IN " + _ACCEPTED,
+            (source, run_id, source),
         ).fetchone()
         return int(row[0])
 

@@ -334,7 +334,7 @@ def test_remap_uses_stored_payloads_without_fetching(tmp_path: Path) -> None:
 def test_an_unchanged_run_keeps_the_verdict_in_the_log(tmp_path: Path) -> None:
     records = [
         {"name": "Goed", "source_id": "U-1", "status": "Wordt besproken"},
-        {"name": "", "source_id": "U-2"},
+        {"name": "", "source_id": "U-2", "status": "Wordt besproken"},  # rejected, and warned
     ]
     with RegisterServer(Registers()) as server:
         server.registers.put("u.json", json.dumps(records).encode(), "text/plain")
@@ -368,3 +368,15 @@ def test_an_unchanged_run_keeps_the_verdict_in_the_log(tmp_path: Path) -> None:
         assert verdict(second.run_id) == verdict(first.run_id)
         assert ("U-2", "missing_name") in verdict(second.run_id)
         assert ("U-1", "unknown_status") in verdict(second.run_id)
+        # Run after run, the log holds each issue once: the rejected record's warnings come
+        # with its new verdict, not again with the carried one.
+        server.registers.documents["u.json"].body += b" "
+        third = fed.run_once()
+
+        def rows(run_id: str) -> list[tuple[str, str]]:
+            return sorted((i["native_id"], i["code"]) for i in state.issues("utrecht", run_id))
+
+        assert rows(third.run_id) == rows(second.run_id) == rows(first.run_id)
+        assert ("U-2", "unknown_status") in rows(third.run_id)
+        counts = [r.sources["utrecht"].stats["warnings"] for r in (first, second, third)]
+        assert counts[0] == counts[1] == counts[2]
