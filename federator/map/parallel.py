@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +88,14 @@ def map_and_validate(
     return result
 
 
+def _map_file(
+    source: SourceConfig, path: Path, mapping_path: Path, base_iri: str, digests: dict[str, str]
+) -> Batch:
+    """A worker's part: (records, positions) pickled by ``run``."""
+    records, positions = pickle.loads(path.read_bytes())
+    return map_and_validate(source, records, positions, mapping_path, base_iri, digests)
+
+
 def _map_part(
     source: SourceConfig,
     records: list[dict[str, Any]],
@@ -150,25 +161,25 @@ def run(
         parts[part][1].append(pos)
         if native in digests:
             part_digests[part][native] = digests[native]
-    # The harvest's raw records are handed over and released here: at 100,000 registrations
-    # they are a gigabyte that neither this process nor the workers need twice.
+    # The harvest's raw records go to the workers through files and are released here: at
+    # 100,000 registrations they are a gigabyte (ProcessPoolExecutor would keep every call's
+    # arguments until its result is back; multiprocessing.Pool would hang if a worker died).
     harvested.records = []
     del records
     result = Batch()
     context = multiprocessing.get_context("spawn")  # never fork a process holding a store
-    # multiprocessing.Pool, not ProcessPoolExecutor: the executor keeps every call's
-    # arguments until its result is back, the pool drops them once they are sent.
-    with context.Pool(WORKERS) as pool:
-        jobs = []
+    with (
+        tempfile.TemporaryDirectory(prefix="federator-map-") as tmp,
+        ProcessPoolExecutor(WORKERS, mp_context=context) as pool,
+    ):
+        futures = []
         while parts:
             i = len(parts) - 1
-            if parts[i][0]:
-                call = (source, *parts.pop(), mapping.path, minter.base, part_digests[i])
-                jobs.append(pool.apply_async(map_and_validate, call))
-                del call
-            else:
-                parts.pop()
-        for job in jobs:
-            result.merge(job.get())
+            path = Path(tmp) / f"part-{i}.pickle"
+            path.write_bytes(pickle.dumps(parts.pop(), protocol=pickle.HIGHEST_PROTOCOL))
+            call = (source, path, mapping.path, minter.base, part_digests[i])
+            futures.append(pool.submit(_map_file, *call))
+        for future in futures:
+            result.merge(future.result())
     result.bodies.sort(key=lambda b: b["position"])
     return result

@@ -49,8 +49,8 @@ def test_workers_map_and_validate_like_one_process(
             self.real = multiprocessing.get_context(name)
             started.append(name)
 
-        def Pool(self, *args: Any) -> Any:  # noqa: N802 (multiprocessing's name)
-            return self.real.Pool(*args)
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.real, name)
 
     monkeypatch.setattr(parallel, "multiprocessing", SimpleNamespace(get_context=Counted))
     shared = federate(tmp_path / "shared")
