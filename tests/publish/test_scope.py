@@ -130,9 +130,9 @@ def test_one_changed_register_rebuilds_only_its_organisation(federated: Any, spl
     assert_a_full_rebuild_changes_nothing(fed)
 
 
-def test_a_publish_that_died_before_its_commit_is_repaired_by_a_scoped_run(
-    federated: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def die_after_writing_the_store(federated: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publish Amsterdam's edit into the store, then fail before the state's commit; the
+    register then goes back to what the state holds."""
     fed, server = federated
     server.registers.put(AMSTERDAM, edited_amsterdam(split=True))
 
@@ -144,6 +144,13 @@ def test_a_publish_that_died_before_its_commit_is_repaired_by_a_scoped_run(
         failed = fed.run_once(["gemeente-amsterdam"])  # graphs written, state not committed
     assert failed.sources["gemeente-amsterdam"].outcome == "failed"
     server.registers.put(AMSTERDAM, (DEV / AMSTERDAM).read_bytes())
+
+
+def test_a_publish_that_died_before_its_commit_is_repaired_by_a_scoped_run(
+    federated: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fed, server = federated
+    die_after_writing_the_store(federated, monkeypatch)
     server.registers.put("gemeente-utrecht.csv", edited_utrecht())
     fed.run_once(["gemeente-utrecht"])  # scoped: Utrecht only
     assert_a_full_rebuild_changes_nothing(fed)
@@ -164,18 +171,9 @@ def test_the_new_registration_joins_its_national_twin(federated: Any) -> None:
 def test_a_run_with_nothing_new_repairs_what_a_dead_publish_left(
     federated: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The store got a change its state never committed; the register then goes back to what
-    # the state holds. Nothing looks changed, yet the store must be put right.
-    fed, server = federated
-    server.registers.put(AMSTERDAM, edited_amsterdam(split=True))
-
-    def fail(*args: Any) -> None:
-        raise OSError("disk full")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(snapshot, "take", fail)
-        fed.run_once()
-    server.registers.put(AMSTERDAM, (DEV / AMSTERDAM).read_bytes())
+    # Nothing looks changed, yet the store must be put right.
+    fed, _ = federated
+    die_after_writing_the_store(federated, monkeypatch)
     report = fed.run_once()
     assert report.sources["gemeente-amsterdam"].stats["graphs_rewritten"] == 1
     assert_a_full_rebuild_changes_nothing(fed)
