@@ -57,6 +57,18 @@ def day(name: str) -> dict[str, dict[str, Any]]:
     return {r["id"]: api_shape(r) for r in data["algoritmes"]}
 
 
+def utrecht(server: RegisterServer) -> dict[str, str]:
+    """A municipal register served as ``u.json``."""
+    return {
+        "id": "utrecht",
+        "title": "U",
+        "level": "municipal",
+        "organisation": "gm0344",
+        "format": "algoritmeregister-json",
+        "url": server.file_url("u.json"),
+    }
+
+
 def contract(store: ox.Store) -> set[tuple[str, str]]:
     return {(s["source"].value, s["id"].value) for s in run_query(store, CONTRACT_QUERY)}
 
@@ -130,14 +142,7 @@ def test_no_change_run_fetches_nothing_new_and_rewrites_nothing(tmp_path: Path) 
                         "format": "algoritmeregister-api",
                         "url": server.api_url,
                     },
-                    {
-                        "id": "utrecht",
-                        "title": "U",
-                        "level": "municipal",
-                        "organisation": "gm0344",
-                        "format": "algoritmeregister-json",
-                        "url": server.file_url("u.json"),
-                    },
+                    utrecht(server),
                 ],
             )
         )
@@ -155,16 +160,7 @@ def guarded_setup(tmp_path: Path, server: RegisterServer, n: int = 20) -> tuple[
     server.registers.put("u.json", json.dumps(records).encode())
     path = write_config(
         tmp_path / "f.yaml",
-        [
-            {
-                "id": "utrecht",
-                "title": "U",
-                "level": "municipal",
-                "organisation": "gm0344",
-                "format": "algoritmeregister-json",
-                "url": server.file_url("u.json"),
-            }
-        ],
+        [utrecht(server)],
     )
     fed = Federator(config.load(path))
     assert fed.run_once().exit_code == 0
@@ -341,16 +337,7 @@ def test_an_unchanged_run_keeps_the_verdict_in_the_log(tmp_path: Path) -> None:
         cfg = config.load(
             write_config(
                 tmp_path / "f.yaml",
-                [
-                    {
-                        "id": "utrecht",
-                        "title": "U",
-                        "level": "municipal",
-                        "organisation": "gm0344",
-                        "format": "algoritmeregister-json",
-                        "url": server.file_url("u.json"),
-                    }
-                ],
+                [utrecht(server)],
             )
         )
         fed = Federator(cfg)

@@ -269,8 +269,8 @@ class Publisher:
                     assignment.token_of.get(k) != previous.get(k)
                     for k in ((b["source"], b["native_id"]) for b in v.records)
                 )
-                held = self.store.published_digest(graph)
-                if not moved and held is not None and held == old_hashes.get(graph):
+                # A run is scoped only when the store and the state agree on every graph.
+                if not moved and graph in old_hashes:
                     yield graph, None
                     continue
                 v = self._stored_view(v.config)
