@@ -372,9 +372,10 @@ def _term(spec: FieldSpec, v: Any, lang: str) -> tuple[Node | None, URIRef | Non
 
 def record_body(rec: MappedRecord, warnings: list[dict[str, Any]]) -> dict[str, Any]:
     """The JSON-able form kept in state and used to publish: triples as N-Triples per field."""
+    from federator.publish.graphs import date_literal
     from federator.publish.store import nt_lines  # the one N-Triples writer
 
-    return {
+    body = {
         "source": rec.source,
         "native_id": rec.native_id,
         "subject": rec.subject,
@@ -391,3 +392,6 @@ def record_body(rec: MappedRecord, warnings: list[dict[str, Any]]) -> dict[str, 
             for w in warnings
         ],
     }
+    # Parsed here, in the mapping workers, not for every record at each publish.
+    body["modified"] = date_literal(body)
+    return body

@@ -70,11 +70,19 @@ def _date_literal(raw: str) -> str | None:
     return None
 
 
+def date_literal(body: dict[str, Any]) -> str | None:
+    """The typed date the register gives for the record's last change, if any (worked out
+    once, when the record is mapped: ``map.mapper.record_body``)."""
+    if "modified" in body:
+        return body["modified"]
+    raw = body["identity"].get("modified")
+    return _date_literal(raw) if raw else None
+
+
 def modified_literal(body: dict[str, Any]) -> str:
     """The record's one dcterms:modified: the date its register gives, else when federator
     saw its content change."""
-    raw = body["identity"].get("modified")
-    date = _date_literal(raw) if raw else None
+    date = date_literal(body)
     if date is not None:
         return date
     changed = body.get("changed_at") or "1970-01-01T00:00:00Z"
