@@ -42,6 +42,7 @@ def test_workers_map_and_validate_like_one_process(
         pytest.skip("one core: the workers are never started")
     alone = federate(tmp_path / "alone")
     monkeypatch.setattr(parallel, "MIN_RECORDS", 100)  # the national register: 2 workers
+    monkeypatch.setattr(parallel, "PART", 300)  # ... given several parts each
     started: list[str] = []
 
     class Counted:  # the real context, counting the pools it starts
