@@ -372,10 +372,10 @@ def _term(spec: FieldSpec, v: Any, lang: str) -> tuple[Node | None, URIRef | Non
 
 def record_body(rec: MappedRecord, warnings: list[dict[str, Any]]) -> dict[str, Any]:
     """The JSON-able form kept in state and used to publish: triples as N-Triples per field."""
-    from federator.publish.graphs import date_literal
+    from federator.map.transforms import modified_date
     from federator.publish.store import nt_lines  # the one N-Triples writer
 
-    body = {
+    return {
         "source": rec.source,
         "native_id": rec.native_id,
         "subject": rec.subject,
@@ -391,7 +391,6 @@ def record_body(rec: MappedRecord, warnings: list[dict[str, Any]]) -> dict[str, 
             {k: w[k] for k in ("field", "code", "value", "message_en", "message_nl")}
             for w in warnings
         ],
+        # Parsed here, in the mapping workers, not for every record at each publish.
+        "modified_date": modified_date(rec.identity.get("modified")),
     }
-    # Parsed here, in the mapping workers, not for every record at each publish.
-    body["modified"] = date_literal(body)
-    return body

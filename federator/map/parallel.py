@@ -177,14 +177,18 @@ def run(
         ProcessPoolExecutor(WORKERS, mp_context=context) as pool,
     ):
         futures = []
-        while parts:
-            i = len(parts) - 1
+        for i in range(count):
             path = Path(tmp) / f"part-{i}.pickle"
-            path.write_bytes(pickle.dumps(parts.pop(), protocol=pickle.HIGHEST_PROTOCOL))
+            path.write_bytes(pickle.dumps(parts[i], protocol=pickle.HIGHEST_PROTOCOL))
+            parts[i] = ([], [])  # released here once written
             call = (source, path, mapping.path, minter.base, part_digests[i])
             futures.append(pool.submit(_map_file, *call))
-        for future in futures:
-            result.merge(future.result(), side_by_side=False)
+        try:
+            for future in futures:
+                result.merge(future.result(), side_by_side=False)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # the source fails now, not 20 parts on
+            raise
     # The parts ran on WORKERS processes side by side: the stage took about this long.
     result.seconds = {stage: s / WORKERS for stage, s in result.seconds.items()}
     result.bodies.sort(key=lambda b: b["position"])

@@ -131,6 +131,12 @@ def _valid(y: int, m: int, d: int | None = None) -> bool:
     return 1900 <= y <= 2200
 
 
+def modified_date(raw: str | None) -> str | None:
+    """The ISO date in a register's last-modified value, when it gives a whole date."""
+    value = parse_date(raw, Context("modified")) if raw else None
+    return value["date"] if isinstance(value, dict) and "date" in value else None
+
+
 @transform("date", "yyyy-mm, ISO dates and times, dd-mm-yyyy, 'maart 2024' -> typed date")
 def parse_date(value: Any, ctx: Context) -> Any:
     s = text(value, ctx)

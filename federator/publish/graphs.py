@@ -21,7 +21,7 @@ from typing import Any
 import rdflib
 
 from federator.config import SourceConfig
-from federator.map.transforms import Context, parse_date
+from federator.map.transforms import modified_date
 from federator.publish.store import lit, nt_lines
 from federator.vocab import Minter
 
@@ -63,28 +63,19 @@ class Unified:
 
 
 @lru_cache(maxsize=65536)
-def _date_literal(raw: str) -> str | None:
-    value = parse_date(raw, Context("modified"))
-    if isinstance(value, dict) and "date" in value:
-        return lit(value["date"], dtype=XSD + "date")
-    return None
-
-
-def date_literal(body: dict[str, Any]) -> str | None:
-    """The typed date the register gives for the record's last change, if any (worked out
-    once, when the record is mapped: ``map.mapper.record_body``)."""
-    if "modified" in body:
-        return body["modified"]
-    raw = body["identity"].get("modified")
-    return _date_literal(raw) if raw else None
+def _date_literal(date: str) -> str:
+    return lit(date, dtype=XSD + "date")
 
 
 def modified_literal(body: dict[str, Any]) -> str:
     """The record's one dcterms:modified: the date its register gives, else when federator
     saw its content change."""
-    date = date_literal(body)
-    if date is not None:
-        return date
+    if "modified_date" in body:  # worked out when the record was mapped
+        date = body["modified_date"]
+    else:  # a body stored before that
+        date = modified_date(body["identity"].get("modified"))
+    if date:
+        return _date_literal(date)
     changed = body.get("changed_at") or "1970-01-01T00:00:00Z"
     return lit(changed, dtype=XSD + "dateTime")
 

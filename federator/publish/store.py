@@ -356,7 +356,7 @@ class _GraphWrite:
         store = self.store
         if store._pool is None:
             self._finish()
-        else:  # ``done`` compresses the graph's copy: off this thread too
+        else:  # ``done`` may compress the graph's copy (after a diff): off this thread too
             store._pending.append(store._pool.submit(self._finish))
 
 

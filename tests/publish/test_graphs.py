@@ -1,0 +1,27 @@
+"""Record-level statements of the published graphs."""
+
+from __future__ import annotations
+
+import pytest
+
+from federator.map.transforms import modified_date
+from federator.publish.graphs import modified_literal
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-03-05T10:11:12.123Z", f'"2024-03-05"^^<{XSD}date>'),
+        ("05-03-2024", f'"2024-03-05"^^<{XSD}date>'),
+        ("maart 2024", f'"2026-01-02T03:04:05Z"^^<{XSD}dateTime>'),  # no whole date given
+        (None, f'"2026-01-02T03:04:05Z"^^<{XSD}dateTime>'),
+    ],
+)
+def test_modified_is_the_same_for_bodies_mapped_before_and_after_the_date_was_kept(
+    raw: str | None, expected: str
+) -> None:
+    stored_before = {"identity": {"modified": raw}, "changed_at": "2026-01-02T03:04:05Z"}
+    mapped_now = {**stored_before, "modified_date": modified_date(raw)}
+    assert modified_literal(stored_before) == modified_literal(mapped_now) == expected
