@@ -25,3 +25,11 @@ def test_modified_is_the_same_for_bodies_mapped_before_and_after_the_date_was_ke
     stored_before = {"identity": {"modified": raw}, "changed_at": "2026-01-02T03:04:05Z"}
     mapped_now = {**stored_before, "modified_date": modified_date(raw)}
     assert modified_literal(stored_before) == modified_literal(mapped_now) == expected
+
+
+def test_the_date_worked_out_when_mapping_is_the_one_published() -> None:
+    body = {"identity": {"modified": "2024-03-05"}, "changed_at": "2026-01-02T03:04:05Z"}
+    assert modified_literal({**body, "modified_date": "2023-12-31"}) == f'"2023-12-31"^^<{XSD}date>'
+    # None: the register gave no whole date when mapped; the raw value is not parsed again
+    none = modified_literal({**body, "modified_date": None})
+    assert none == f'"2026-01-02T03:04:05Z"^^<{XSD}dateTime>'
