@@ -1,9 +1,10 @@
 """Errors that carry a recovery class, so each stage knows what to do with them.
 
-Modelled on dlt's terminal/transient split and Scrapy's ``DropItem``: the class of an error
-decides whether we retry, skip one record, fail one source, or refuse to start. Transient
-HTTP failures are retried inside the HTTP client (urllib3's Retry) and record-level problems
-are verdicts of the validate stage, so only source and configuration errors are raised.
+Modelled on dlt's terminal/transient split and Scrapy's ``DropItem``: every failure has one
+of the recovery classes below. Two are dealt with where they happen and never raised:
+``RETRY`` inside the HTTP client (urllib3's Retry, with back-off) and ``SKIP_RECORD`` in the
+validate stage (a rejected record is a verdict in the harvest log; the others go on). Source
+and configuration errors are raised, as the exception classes here.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from enum import StrEnum
 
 
 class Recovery(StrEnum):
-    RETRY = "retry"  # transient: try again with back-off
-    SKIP_RECORD = "skip-record"  # one record is unusable: report it, go on with the others
+    RETRY = "retry"  # transient: try again with back-off (harvest.http)
+    SKIP_RECORD = "skip-record"  # one record is unusable: report it, go on (validate)
     FAIL_SOURCE = "fail-source"  # the source is unusable this run: keep its last good graph
     CONFIG = "config"  # refuse to start
 

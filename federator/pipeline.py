@@ -125,17 +125,7 @@ class Federator:
         if not batch.bodies and len(batch.reused) == len(digests):
             # Every record as before: the last verdict stands; nothing to load or publish.
             kept_warnings = self._carry_last_verdict(source, sr, batch.issues)
-            sr.stats.update(
-                fetched=batch.rejected + len(batch.reused) + len(batch.duplicates),
-                accepted=len(batch.reused),
-                added=0,
-                changed=0,
-                unchanged=len(batch.reused),
-                removed=0,
-                rejected=batch.rejected,
-                duplicates=len(batch.duplicates),
-                warnings=kept_warnings + sum(1 for i in sr.issues if i["severity"] == "warning"),
-            )
+            _count(sr, batch, added=0, removed=0, warnings=kept_warnings)
             return Fresh([], organisation, organisation_name, validators, changed=False)
         previous = self.state.records(source.id)
         reused = [previous[n]["body"] for n in batch.reused]
@@ -155,17 +145,7 @@ class Federator:
         seen = {b["native_id"] for b in bodies}
         removed = [n for n in previous if n not in seen]
         added = sum(1 for b in new if b["native_id"] not in previous)
-        sr.stats.update(
-            fetched=len(new) + batch.rejected + len(batch.reused) + len(batch.duplicates),
-            accepted=len(bodies),
-            added=added,
-            changed=len(new) - added,
-            unchanged=len(reused),
-            removed=len(removed),
-            rejected=batch.rejected,
-            duplicates=len(batch.duplicates),
-            warnings=sum(1 for i in sr.issues if i["severity"] == "warning"),
-        )
+        _count(sr, batch, added=added, removed=len(removed), warnings=0)
         sr.stats["completeness"] = completeness(bodies, mapping)
         self._guard(source, previous, bodies, removed, accept_withdrawals)
         return Fresh(bodies, organisation, organisation_name, validators, previous)
@@ -181,7 +161,9 @@ class Federator:
         if last is None:
             return 0
         sr.carry = (last["run_id"], fresh_issues is not None)
-        for key in ("rejected", "warnings", "duplicates", "completeness"):
+        # After a 304 nothing was validated this run: the last run's counts stand.
+        kept = ("completeness",) if fresh_issues is not None else _VERDICT_COUNTS
+        for key in kept:
             if key in last["stats"]:
                 sr.stats[key] = last["stats"][key]
         return self.state.count_carried_warnings(source.id, last["run_id"])
@@ -344,3 +326,24 @@ def _safe_url(url: str) -> str:
 
 
 __all__ = ["Federator", "RunReport", "source_organisation"]
+
+
+_VERDICT_COUNTS = ("rejected", "warnings", "duplicates", "completeness")
+
+
+def _count(
+    sr: SourceRun, batch: parallel.Batch, *, added: int, removed: int, warnings: int
+) -> None:
+    """The record counts of a mapped source; ``warnings`` carried besides this run's issues."""
+    new = len(batch.bodies)
+    sr.stats.update(
+        fetched=new + batch.rejected + len(batch.reused) + len(batch.duplicates),
+        accepted=new + len(batch.reused),
+        added=added,
+        changed=new - added,
+        unchanged=len(batch.reused),
+        removed=removed,
+        rejected=batch.rejected,
+        duplicates=len(batch.duplicates),
+        warnings=warnings + sum(1 for i in sr.issues if i["severity"] == "warning"),
+    )

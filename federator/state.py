@@ -362,25 +362,11 @@ class State:
                 out[key] = body
         return out
 
-    def last_synced_stats(self, source: str) -> dict[str, Any]:
-        """The counts of the source's newest synced run ({} when it never synced)."""
-        row = self.db.execute(
-            "SELECT stats FROM source_runs WHERE source = ? AND outcome = 'synced' "
-            "ORDER BY started DESC, rowid DESC LIMIT 1",
-            (source,),
-        ).fetchone()
-        return json.loads(row[0]) if row else {}
-
-    def unified_blocks(self, organisations: set[str], *, inside: bool) -> dict[str, str]:
-        """Token -> the unified graph's statements about that algorithm, as last published,
-        for the algorithms of these organisations (``inside``) or of all others."""
-        marks = ",".join("?" * len(organisations))
-        where = "IN" if inside else "NOT IN"
-        rows = self.db.execute(
-            f"SELECT token, text FROM unified_blocks WHERE organisation {where} ({marks})",
-            sorted(organisations),
-        )
-        return {r[0]: r[1] for r in rows}
+    def unified_blocks(self) -> dict[str, tuple[str, str]]:
+        """Token -> (organisation, the unified graph's statements about that algorithm), as
+        last published."""
+        rows = self.db.execute("SELECT token, organisation, text FROM unified_blocks")
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     def has_unified_blocks(self) -> bool:
         return self.db.execute("SELECT 1 FROM unified_blocks LIMIT 1").fetchone() is not None

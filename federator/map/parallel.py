@@ -1,8 +1,9 @@
 """Map and validate a source's records, on every core when the source is large.
 
 Records are split by native id (so the language copies and duplicates of one registration stay
-together), and each part is mapped, validated and turned into record bodies in its own
-process. Small sources stay in this process: starting a worker costs more than they do.
+together) into parts of about ``PART`` records, which go to ``WORKERS`` processes through
+pickle files; each part is mapped, validated and turned into record bodies there. Small
+sources stay in this process: starting a worker costs more than they do.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from federator.vocab import Minter
 
 WORKERS = min(2, os.cpu_count() or 1)
 MIN_RECORDS = 4000  # below this, one process is faster than starting workers
-BATCH = 5000  # records mapped and validated at a time within a process
+BATCH = 5000  # records mapped and validated at a time in this process
 # Records per worker task. A worker holds one part at a time: with one part per worker, each
-# held half the harvest and all its bodies until the end (800 MB each at 100,000).
-PART = 5000
+# held half the harvest and all its bodies until the end (about 800 MB each at 100,000,
+# read off the process tree during a bench run).
+PART = BATCH
 
 
 @dataclass
@@ -48,32 +50,27 @@ class Batch:
     rejected: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
-    def merge(self, other: Batch, side_by_side: bool = True) -> None:
-        """Another part of the work: records and counts add up; so do the seconds of parts
-        done one after the other, while of parts done side by side the longest counts."""
+    def merge(self, other: Batch) -> None:
+        """Another part of the work: records, counts and seconds add up."""
         self.bodies += other.bodies
         self.issues += other.issues
         self.duplicates += other.duplicates
         self.reused += other.reused
         self.rejected += other.rejected
         for stage, s in other.seconds.items():
-            before = self.seconds.get(stage, 0.0)
-            self.seconds[stage] = max(before, s) if side_by_side else before + s
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + s
 
 
 def map_and_validate(
     source: SourceConfig,
     records: list[dict[str, Any]],
-    positions: list[int] | None,
-    mapping_path: Path,
-    base_iri: str,
+    mapping: spec.Mapping,
+    minter: Minter,
     digests: dict[str, str],
 ) -> Batch:
-    """Map, validate and make bodies of ``records``; unchanged ones (by digest) are reused.
-    Done ``BATCH`` records at a time (a registration's copies together), so that only the
-    bodies are held, not every mapped record besides."""
-    mapping = spec.load(mapping_path)
-    minter = Minter(base_iri)
+    """Map, validate and make bodies of ``records`` in this process; unchanged ones (by
+    digest) are reused. Done ``BATCH`` records at a time (a registration's copies together),
+    so that only the bodies are held, not every mapped record besides."""
     _, org_name = source_organisation(source, minter)
     groups: dict[str, list[int]] = {}
     for i, record in enumerate(records):
@@ -82,21 +79,22 @@ def map_and_validate(
     for members in groups.values():
         part += members
         if len(part) >= BATCH:
-            result.merge(
-                _map_part(source, records, positions, part, mapping, minter, digests), False
-            )
+            result.merge(_map_part(source, records, None, part, mapping, minter, digests))
             part = []
     if part or not result.seconds:
-        result.merge(_map_part(source, records, positions, part, mapping, minter, digests), False)
+        result.merge(_map_part(source, records, None, part, mapping, minter, digests))
     return result
 
 
 def _map_file(
     source: SourceConfig, path: Path, mapping_path: Path, base_iri: str, digests: dict[str, str]
 ) -> Batch:
-    """A worker's part: (records, positions) pickled by ``run``."""
+    """A worker's part: (records, positions) pickled by ``run``, already grouped by native
+    id and no bigger than a batch."""
     records, positions = pickle.loads(path.read_bytes())
-    return map_and_validate(source, records, positions, mapping_path, base_iri, digests)
+    mapping, minter = spec.load(mapping_path), Minter(base_iri)
+    everything = list(range(len(records)))
+    return _map_part(source, records, positions, everything, mapping, minter, digests)
 
 
 def _map_part(
@@ -152,7 +150,7 @@ def run(
     if harvested.graph is not None:
         records = records_from_graph(harvested.graph, mapping)
     if len(records) < MIN_RECORDS or WORKERS < 2:
-        return map_and_validate(source, records, None, mapping.path, minter.base, digests)
+        return map_and_validate(source, records, mapping, minter, digests)
     _, org_name = source_organisation(source, minter)
     count = max(WORKERS, -(-len(records) // PART))
     parts: list[tuple[list[dict[str, Any]], list[int]]] = [([], []) for _ in range(count)]
@@ -185,7 +183,7 @@ def run(
             futures.append(pool.submit(_map_file, *call))
         try:
             for future in futures:
-                result.merge(future.result(), side_by_side=False)
+                result.merge(future.result())
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)  # the source fails now, not 20 parts on
             raise

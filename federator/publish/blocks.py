@@ -36,9 +36,11 @@ class Blocks:
     ) -> None:
         """Reuse the stored block of every algorithm outside ``scope`` (all are rebuilt when
         ``scope`` is None); bodies not at hand are read from state."""
-        cached = {} if scope is None else state.unified_blocks(scope, inside=False)
+        cached: dict[str, str] = {}
         if scope is not None:
-            self.before = {**cached, **state.unified_blocks(scope, inside=True)}
+            stored = state.unified_blocks()
+            self.before = {token: text for token, (_, text) in stored.items()}
+            cached = {token: text for token, (org, text) in stored.items() if org not in scope}
         for cluster in clusters:
             token = token_of[cluster.members[0]]
             found = [by_key.get(k) for k in cluster.members]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -62,11 +61,6 @@ class Unified:
     replaced: dict[str, str] = field(default_factory=dict)  # old IRI -> surviving IRI
 
 
-@lru_cache(maxsize=65536)
-def _date_literal(date: str) -> str:
-    return lit(date, dtype=XSD + "date")
-
-
 def modified_literal(body: dict[str, Any]) -> str:
     """The record's one dcterms:modified: the date its register gives, else when federator
     saw its content change."""
@@ -75,7 +69,7 @@ def modified_literal(body: dict[str, Any]) -> str:
     else:  # a body stored before that
         date = modified_date(body["identity"].get("modified"))
     if date:
-        return _date_literal(date)
+        return lit(date, dtype=XSD + "date")
     changed = body.get("changed_at") or "1970-01-01T00:00:00Z"
     return lit(changed, dtype=XSD + "dateTime")
 

@@ -1,8 +1,9 @@
-"""Publisher: resolve across all sources, write the graphs, then commit the state.
+"""Publisher: resolve the records, write the graphs, then commit the state.
 
 Entry point: ``Publisher.publish(run_id, runs, fresh)``. When no record changed and the
 configuration that shapes the graph did not either, nothing is resolved or rewritten: only
-the run's provenance is added. Otherwise only graphs whose text changed are written, as diffs.
+the run's provenance is added. When some records changed, only their organisations are
+resolved again and only graphs whose text changed are written, as diffs.
 State (records, identities, validators, change log, run log) is written in one transaction
 while the store's last loads land, and committed only after the store holds every graph.
 """
@@ -21,6 +22,7 @@ from federator.faults import pause_point
 from federator.map.mapper import source_organisation
 from federator.publish import blocks as blocks_module
 from federator.publish import graphs, snapshot
+from federator.publish import store as store_module
 from federator.publish.blocks import Blocks
 from federator.publish.graphs import Patch, SourceView, Unified
 from federator.resolve import Resolution, candidate, resolve
@@ -34,12 +36,14 @@ if TYPE_CHECKING:
 CONFIG_KEY = "config:"  # graph_hashes row holding the digest of graph-shaping configuration
 
 
+# The code that writes the graphs' text: graphs and blocks build it, store escapes it.
+_RENDERERS = (graphs, blocks_module, store_module)
+
+
 def _rendering_digest() -> str:
     """The code that writes the graphs (its package version where the source is not shipped)."""
     try:
-        return graphs.digest(
-            "".join(Path(str(m.__file__)).read_text("utf-8") for m in (graphs, blocks_module))
-        )
+        return graphs.digest("".join(Path(str(m.__file__)).read_text("utf-8") for m in _RENDERERS))
     except (OSError, UnicodeDecodeError):
         from importlib.metadata import version
 
@@ -227,9 +231,10 @@ class Publisher:
         per_source = {}
         for src in self.config.sources:
             run = runs.get(src.id)
-            synced = run is not None and run.outcome == "synced" and "completeness" in run.stats
-            stats = run.stats if run is not None and synced else None
-            stats = stats or self.state.last_synced_stats(src.id)
+            if run is not None and run.outcome == "synced" and "completeness" in run.stats:
+                stats = run.stats
+            else:  # not in this run, or failed: the counts of its last synced run
+                stats = (self.state.last_synced_run(src.id) or {}).get("stats") or {}
             per_source[src.id] = {
                 "completeness": {
                     k: v for k, v in stats.get("completeness", {}).items() if k in fields
@@ -252,11 +257,14 @@ class Publisher:
     ) -> Iterator[tuple[str, Iterable[str] | Patch | None]]:
         """(graph, N-Triples text) of every graph but the provenance log, one at a time (at
         100,000 registrations a graph's text is hundreds of megabytes); the text is None for
-        a graph that a run in ``scope`` leaves as it stands."""
+        a graph that a run in ``scope`` leaves as it stands, and the unified graph comes as a
+        ``Patch`` when its blocks can be patched."""
         assignment = resolution.assignment
         canonicals = self.state.canonicals()
-        replaced = {t: r["replaced_by"] for t, r in canonicals.items() if r.get("replaced_by")}
-        replaced.update(assignment.replaced)
+        replaced_before = {
+            t: r["replaced_by"] for t, r in canonicals.items() if r.get("replaced_by")
+        }
+        replaced = {**replaced_before, **assignment.replaced}
         unified = Unified(
             {k: self.minter.algorithm(tok) for k, tok in assignment.token_of.items()},
             {self.minter.algorithm(o): self.minter.algorithm(n) for o, n in replaced.items()},
@@ -280,9 +288,7 @@ class Publisher:
             clusters, assignment.token_of, by_key, scope, self.state, self._block_builder(unified)
         )
         before = {
-            self.minter.algorithm(t): self.minter.algorithm(r["replaced_by"])
-            for t, r in canonicals.items()
-            if r.get("replaced_by")
+            self.minter.algorithm(o): self.minter.algorithm(n) for o, n in replaced_before.items()
         }
         patch = blocks.patch(
             graphs.replaced_statements(before), graphs.replaced_statements(unified.replaced)

@@ -48,11 +48,16 @@ def similar_in_blocks(blocks: list[list[Candidate]], floor: float) -> list[Found
         load[lightest] += sizes[k]
     found: list[Found] = [[] for _ in blocks]
     context = multiprocessing.get_context("spawn")  # no fork of a process holding a store
+    parts = [part for part in parts if part]
     with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
-        jobs = [pool.submit(_part, [blocks[k] for k in part], floor) for part in parts if part]
-        for part, job in zip((p for p in parts if p), jobs, strict=True):
-            for k, pairs in zip(part, job.result(), strict=True):
-                found[k] = pairs
+        jobs = [pool.submit(_part, [blocks[k] for k in part], floor) for part in parts]
+        try:
+            for part, job in zip(parts, jobs, strict=True):
+                for k, pairs in zip(part, job.result(), strict=True):
+                    found[k] = pairs
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # fail now, not after every part
+            raise
     return found
 
 

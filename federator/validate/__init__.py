@@ -51,13 +51,11 @@ def issue(
 def check(rec: MappedRecord, mapping: Mapping) -> list[dict[str, Any]]:
     """Every issue of one record against the shapes, errors first."""
     out: list[dict[str, Any]] = []
-    triples = rec.triples()
-    index: shapes.Index | None = None
-    for v in shapes.validate_triples(triples):
+    index = shapes.index(rec.triples())
+    for v in shapes.validate_index(index):
         rule = v.rule
         if v.value is None and rule.kind == "max":
             # Name what is there too much of (the text that could not be typed).
-            index = index or shapes.index(triples)
             found = rule.values(index, v.focus)
             value = "; ".join(shapes.literal_text(n) for n in found)
         else:

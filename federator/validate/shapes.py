@@ -144,8 +144,12 @@ def validate_triples(
     triples: Iterable[tuple[Node, Node, Node]], rules: tuple[URIRef, list[Rule]] | None = None
 ) -> list[Violation]:
     """Every violation of the shapes in one record's (or any) graph."""
+    return validate_index(index(triples), rules)
+
+
+def validate_index(idx: Index, rules: tuple[URIRef, list[Rule]] | None = None) -> list[Violation]:
+    """``validate_triples`` on a graph's ``index``, for callers that need the index too."""
     target, compiled_rules = rules or compiled()
-    idx = index(triples)
     out: list[Violation] = []
     for focus, props in idx.items():
         if target not in props.get(RDF.type, ()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -43,6 +44,7 @@ def test_chunked_load_lands_whole_and_clears_the_dirty_mark(
     assert held(store) == {line for line in text.splitlines()}
     assert not store.dirty()
     assert store.published_digest(GRAPH) is not None
+    assert store.published_digest(GRAPH) == hashlib.sha256(text.encode()).hexdigest()
 
 
 def test_diff_after_chunked_load_adds_and_removes_only_the_difference(
