@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,19 +166,15 @@ def _read_into(source: SourceConfig, result: Harvested, body: bytes, ctype: str,
 
 
 def _harvest_api(source: SourceConfig, client: HttpClient, raw: RawStore) -> Harvested:
-    """POST-page the register API until ``total_count``; pages shift, so de-duplicate by lars.
-
-    The next page is asked for while this one is read, so that the register's time and ours
-    overlap. Only a page the last answer's ``total_count`` promised is asked for ahead: the
-    one request made that would not be made otherwise is the page after a broken one."""
+    """POST-page the register API until ``total_count``; pages shift, so de-duplicate by lars."""
     endpoint = source.url.rstrip("/") + f"/algoritme/{API_LANGUAGE}"
     result = Harvested(source.id, [])
     seen: set[str] = set()
-    promised = 1  # the last page by the previous answer's total_count
-
-    def ask(page: int) -> Response:
+    total: int | None = None
+    page = 1
+    while True:
         try:
-            return client.request(
+            resp = client.request(
                 "POST",
                 endpoint,
                 json={"page": page, "limit": API_PAGE_SIZE},
@@ -189,38 +184,28 @@ def _harvest_api(source: SourceConfig, client: HttpClient, raw: RawStore) -> Har
             raise SourceError(
                 f"source {source.id!r}: page {page}: {exc.message}", code=exc.code
             ) from exc
-
-    with ThreadPoolExecutor(1, thread_name_prefix="harvest-ahead") as ahead:
-        page, answer = 1, ahead.submit(ask, 1)
-        while True:
-            resp = answer.result()
-            if page + 1 <= promised:
-                answer = ahead.submit(ask, page + 1)
-            where = _where(source, f"{endpoint} page {page}")
-            body = readers.read_json(where, resp.body, resp.content_type)
-            digest = raw.put(resp.body)
-            result.payloads.append(
-                Payload(endpoint, resp.status, digest, resp.content_type, len(resp.body), page=page)
+        where = _where(source, f"{endpoint} page {page}")
+        body = readers.read_json(where, resp.body, resp.content_type)
+        digest = raw.put(resp.body)
+        result.payloads.append(
+            Payload(endpoint, resp.status, digest, resp.content_type, len(resp.body), page=page)
+        )
+        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+            raise SourceError(
+                f"{where}: expected an object with 'results' and 'total_count'",
+                code="unexpected_shape",
             )
-            if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-                raise SourceError(
-                    f"{where}: expected an object with 'results' and 'total_count'",
-                    code="unexpected_shape",
-                )
-            total = body.get("total_count")
-            if not isinstance(total, int):
-                raise SourceError(f"{where}: 'total_count' is missing", code="unexpected_shape")
-            result.duplicates_dropped += _add_api_page(source, body, result.records, seen)
-            asked_ahead = page + 1 <= promised
-            last_page = max(1, math.ceil(total / API_PAGE_SIZE))
-            promised = last_page
-            # Records published during the crawl push others onto later pages: read one page
-            # past the nominal end when we are still short.
-            if len(seen) >= total or not body["results"] or page >= last_page + 2:
-                break
-            page += 1
-            if not asked_ahead:
-                answer = ahead.submit(ask, page)
+        count = body.get("total_count")
+        if not isinstance(count, int):
+            raise SourceError(f"{where}: 'total_count' is missing", code="unexpected_shape")
+        total = count
+        result.duplicates_dropped += _add_api_page(source, body, result.records, seen)
+        last_page = max(1, math.ceil(total / API_PAGE_SIZE))
+        # Records published during the crawl push others onto later pages: read one page past
+        # the nominal end when we are still short.
+        if len(seen) >= total or not body["results"] or page >= last_page + 2:
+            break
+        page += 1
     return result
 
 

@@ -46,24 +46,6 @@ def test_api_pages_until_total_count(
     assert all(raw.has(p.sha256 or "") for p in result.payloads)
 
 
-def test_api_page_asked_ahead_fails_the_source_at_that_page(
-    registers: RegisterServer, client: HttpClient, tmp_path: Path
-) -> None:
-    regs = registers.registers
-    regs.api_records = [api_record(i) for i in range(450)]
-
-    def break_the_next_page(page: int) -> None:
-        if page == 2:  # page 3 is asked for while page 2 is read
-            regs.fault("/api/algoritme/NLD", "html")
-
-    regs.after_page = break_the_next_page
-    with pytest.raises(SourceError, match="page 3"):
-        harvest(src("algoritmeregister-api", registers.api_url), client, RawStore(tmp_path))
-    posts = [status for method, _, status in regs.requests if method == "POST"]
-    # The third answered with HTML; the fourth was asked for while the third was read.
-    assert posts == [200, 200, 200, 200]
-
-
 def test_api_deduplicates_records_shifted_by_a_publication_mid_crawl(
     registers: RegisterServer, client: HttpClient, tmp_path: Path
 ) -> None:
