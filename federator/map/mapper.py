@@ -281,13 +281,15 @@ def _identity_triples(
 
 
 # rdflib's Literal() costs 4-15 microseconds (a typed date the most); the values that repeat
-# across records (dates, names, flags) are made once. Literals are immutable, so sharing is safe.
-@functools.lru_cache(maxsize=65536)
+# across records (dates, organisation names) are made once, and the two booleans are
+# constants. Literals are immutable, so sharing them is safe. A small cache: it keeps the
+# repeating values, and long unique strings do not pile up in it.
+@functools.lru_cache(maxsize=4096)
 def _plain(text: str) -> Literal:
     return Literal(text)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def _typed(lexical: str, dtype: str) -> Literal:
     return Literal(lexical, datatype=XSD[dtype])
 
