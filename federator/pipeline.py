@@ -25,7 +25,7 @@ from federator.harvest.http import HttpClient
 from federator.harvest.rawstore import RawStore
 from federator.lock import RunLock
 from federator.map import parallel, spec
-from federator.map.mapper import source_organisation
+from federator.map.mapper import same_description, source_organisation
 from federator.publish.publisher import Publisher
 from federator.state import SourceRun, State, new_run_id, now
 from federator.validate.quality import completeness
@@ -145,7 +145,12 @@ class Federator:
         seen = {b["native_id"] for b in bodies}
         removed = [n for n in previous if n not in seen]
         added = sum(1 for b in new if b["native_id"] not in previous)
-        _count(sr, batch, added=added, removed=len(removed), warnings=0)
+        same = sum(
+            1
+            for b in new
+            if b["native_id"] in previous and same_description(previous[b["native_id"]]["body"], b)
+        )
+        _count(sr, batch, added=added, removed=len(removed), warnings=0, same=same)
         sr.stats["completeness"] = completeness(bodies, mapping)
         self._guard(source, previous, bodies, removed, accept_withdrawals)
         return Fresh(bodies, organisation, organisation_name, validators, previous)
@@ -332,16 +337,23 @@ _VERDICT_COUNTS = ("rejected", "warnings", "duplicates", "completeness")
 
 
 def _count(
-    sr: SourceRun, batch: parallel.Batch, *, added: int, removed: int, warnings: int
+    sr: SourceRun,
+    batch: parallel.Batch,
+    *,
+    added: int,
+    removed: int,
+    warnings: int,
+    same: int = 0,
 ) -> None:
-    """The record counts of a mapped source; ``warnings`` carried besides this run's issues."""
+    """The record counts of a mapped source; ``warnings`` carried besides this run's issues,
+    ``same``: records mapped again that describe their registration as before (unchanged)."""
     new = len(batch.bodies)
     sr.stats.update(
         fetched=new + batch.rejected + len(batch.reused) + len(batch.duplicates),
         accepted=new + len(batch.reused),
         added=added,
-        changed=new - added,
-        unchanged=len(batch.reused),
+        changed=new - added - same,
+        unchanged=len(batch.reused) + same,
         removed=removed,
         rejected=batch.rejected,
         duplicates=len(batch.duplicates),

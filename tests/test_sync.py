@@ -327,6 +327,37 @@ def test_remap_uses_stored_payloads_without_fetching(tmp_path: Path) -> None:
         assert len(alt) == 6  # the description and the unified algorithm
 
 
+def test_records_mapped_again_that_say_the_same_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade of the mapping code maps every record again. One that still describes its
+    registration as before is not reported changed, keeps its dates and stays out of the
+    change feed; it is stored with its new digest, so that the next run reuses it."""
+    from federator.map import mapper
+    from federator.publish import publisher
+
+    def stored(fed: Federator) -> dict[str, tuple[str, str, str]]:
+        rows = fed.state.db.execute("SELECT native_id, digest, first_seen, changed_at FROM records")
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    with RegisterServer(Registers()) as server:
+        fed, _ = guarded_setup(tmp_path, server, n=3)
+        before = stored(fed)
+        monkeypatch.setattr(mapper, "_CODE_DIGEST", "a new release")
+        monkeypatch.setattr(publisher, "now", lambda: "2099-01-01T00:00:00Z")
+        report = fed.remap()
+        stats = report.sources["utrecht"].stats
+        assert (stats["changed"], stats["unchanged"], stats["added"]) == (0, 3, 0)
+        after = stored(fed)
+        assert all(after[n][0] != before[n][0] for n in before)  # the new digest is kept
+        assert all(after[n][1:] == before[n][1:] for n in before)  # and the old dates
+        feed = fed.state.db.execute(
+            "SELECT COUNT(*) FROM changes WHERE run_id = ?", (report.run_id,)
+        ).fetchone()[0]
+        assert feed == 0
+        fed.close()
+
+
 def test_an_unchanged_run_keeps_the_verdict_in_the_log(tmp_path: Path) -> None:
     records = [
         {"name": "Goed", "source_id": "U-1", "status": "Wordt besproken"},

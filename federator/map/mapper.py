@@ -387,6 +387,27 @@ def _term(spec: FieldSpec, v: Any, lang: str) -> tuple[Node | None, URIRef | Non
     raise ValueError(kind)
 
 
+# What a body says about the registration: the digest (which also covers federator's code and
+# the mapping) and the position in the source document are bookkeeping.
+DESCRIPTION_KEYS = (
+    "subject",
+    "identity",
+    "organisation",
+    "organisation_name",
+    "values",
+    "lang",
+    "nt",
+    "warnings",
+)
+
+
+def same_description(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether a record mapped again (new code, a new mapping, or a change in a field nobody
+    maps) describes the registration exactly as before: then it did not change for its
+    agency, the change feed or its dates."""
+    return all(old.get(k) == new.get(k) for k in DESCRIPTION_KEYS)
+
+
 def record_body(rec: MappedRecord, warnings: list[dict[str, Any]]) -> dict[str, Any]:
     """The JSON-able form kept in state and used to publish: triples as N-Triples per field."""
     from federator.map.transforms import modified_date

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from federator import log
 from federator.config import Config
 from federator.faults import pause_point
-from federator.map.mapper import source_organisation
+from federator.map.mapper import same_description, source_organisation
 from federator.publish import blocks as blocks_module
 from federator.publish import graphs, snapshot
 from federator.publish import store as store_module
@@ -89,10 +89,7 @@ class Publisher:
             if src.id in fresh:
                 f = fresh[src.id]
                 for body in f.bodies:
-                    old = f.previous.get(body["native_id"])
-                    same = old is not None and old["digest"] == body["digest"]
-                    body["first_seen"] = old["first_seen"] if old else stamp
-                    body["changed_at"] = old["changed_at"] if same and old else stamp
+                    _date(body, f.previous.get(body["native_id"]), stamp)
                 views.append(SourceView(src, f.organisation, f.organisation_name, f.bodies))
             else:
                 views.append(self._stored_view(src, organisations))
@@ -409,16 +406,19 @@ class Publisher:
     def _commit_records(self, db: Any, run_id: str, sid: str, f: Fresh, stamp: str) -> None:
         """Write what changed in one source's records, and log it in the change feed."""
         current = {b["native_id"]: b for b in f.bodies}
-        changes = []
-        for native in current:
+        changes, mapped_again = [], []
+        for native, body in current.items():
             old = f.previous.get(native)
-            if old is None or old["digest"] != current[native]["digest"]:
-                kind = "create" if old is None else "update"
-                changes.append((run_id, stamp, sid, native, kind))
+            if old is None or old["digest"] != body["digest"]:
+                mapped_again.append(native)  # stored anew: its digest is new
+                _date(body, old, stamp)  # an unchanged publish did not date it
+                if _redescribed(old, body):
+                    kind = "create" if old is None else "update"
+                    changes.append((run_id, stamp, sid, native, kind))
 
         def rows() -> Iterator[tuple[str, ...]]:
             # One serialised body at a time: all of them at once were 0.9 GB at 100,000.
-            for _, _, _, native, _ in changes:
+            for native in mapped_again:
                 body = current[native]
                 stored = {k: v for k, v in body.items() if k not in ("first_seen", "changed_at")}
                 yield (
@@ -465,6 +465,23 @@ class Publisher:
         )
 
 
+def _redescribed(old: dict[str, Any] | None, body: dict[str, Any]) -> bool:
+    """A new record, or one whose description changed. A record mapped again because
+    federator's code or the mapping changed, and that says what it said, is neither."""
+    if old is None:
+        return True
+    return old["digest"] != body["digest"] and not same_description(old["body"], body)
+
+
+def _date(body: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> None:
+    """When a fresh body was first seen and when its description last changed."""
+    if old is None:
+        body["first_seen"] = body["changed_at"] = stamp
+        return
+    body["first_seen"] = old["first_seen"]
+    body["changed_at"] = stamp if _redescribed(old, body) else old["changed_at"]
+
+
 def _dirty_orgs(fresh: dict[str, Fresh]) -> set[str]:
     """Organisations with a record added, changed or withdrawn in this run (old and new)."""
     dirty: set[str] = set()
@@ -472,7 +489,7 @@ def _dirty_orgs(fresh: dict[str, Fresh]) -> set[str]:
         current = {b["native_id"]: b for b in f.bodies}
         for native, body in current.items():
             old = f.previous.get(native)
-            if old is None or old["digest"] != body["digest"]:
+            if _redescribed(old, body):
                 dirty.add(body["organisation"])
                 if old is not None:
                     dirty.add(old["body"]["organisation"])
