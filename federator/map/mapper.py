@@ -398,6 +398,7 @@ DESCRIPTION_KEYS = (
     "lang",
     "nt",
     "warnings",
+    "modified_date",  # the published dcterms:modified, from identity by the date parser
 )
 
 

@@ -167,6 +167,11 @@ class Publisher:
         else:
             for sr in runs.values():
                 sr.stats["graphs_rewritten"] = 0
+            # No record says anything new, but the quality graph may: a mapping that gained a
+            # field no record fills changes every source's completeness.
+            quality = self.minter.graph("quality")
+            self._sync(quality, self._quality(runs))
+            hashes[quality] = ""
         self.store.append(
             self.minter.graph("provenance"), self._provenance(run_id, runs, fresh, stamp)
         )
