@@ -14,8 +14,10 @@ import pytest
 from helpers import SHARED, serve_scenario, write_config
 
 from federator import config
+from federator.demo import CONTRACT_QUERY
 from federator.pipeline import Federator
 from federator.publish import snapshot
+from federator.query import run_query
 from federator.sim import Registers, RegisterServer
 
 DEV = SHARED / "federation-dev"
@@ -81,6 +83,17 @@ def assert_a_full_rebuild_changes_nothing(fed: Federator) -> None:
             assert fed.store.published_digest(graph) == digests[graph], graph
 
 
+def assert_state_identities_match_the_graph(fed: Federator) -> None:
+    """Every record's identity in state is the algorithm its record names in the graph."""
+    rows = fed.state.db.execute("SELECT source, native_id, canonical FROM identities")
+    kept = {(source, native): fed.minter.algorithm(token) for source, native, token in rows}
+    published = {
+        (r["source"].value, r["id"].value): r["algorithm"].value
+        for r in run_query(fed.store.ox, CONTRACT_QUERY)
+    }
+    assert kept == published
+
+
 def spy_on_comparisons(fed: Federator) -> list[str]:
     """Graph names whose whole texts the store compares (rather than skip or patch)."""
     compared: list[str] = []
@@ -122,6 +135,7 @@ def test_one_changed_register_rebuilds_only_its_organisation(federated: Any, spl
     assert before[fed.minter.graph("unified")] != fed.store.published_digest(
         fed.minter.graph("unified")
     )
+    assert_state_identities_match_the_graph(fed)  # written as a diff: came, went, moved
     # A second register changes in the next run: the blocks kept in state still patch.
     server.registers.put("gemeente-utrecht.csv", edited_utrecht())
     compared.clear()
