@@ -358,6 +358,32 @@ def test_records_mapped_again_that_say_the_same_are_unchanged(
         fed.close()
 
 
+def test_a_withdrawn_algorithm_keeps_its_iri_when_it_comes_back(tmp_path: Path) -> None:
+    def iri(fed: Federator) -> tuple[str, str | None]:
+        row = fed.state.db.execute(
+            "SELECT c.token, c.retired_at FROM canonicals c JOIN identities i "
+            "ON i.canonical = c.token WHERE i.native_id = 'U-7'"
+        ).fetchone()
+        return (row[0], row[1]) if row else ("", None)
+
+    with RegisterServer(Registers()) as server:
+        fed, _ = guarded_setup(tmp_path, server)
+        token, retired = iri(fed)
+        assert token and retired is None
+        everything = json.loads(server.registers.documents["u.json"].body)
+        without = [r for r in everything if r["source_id"] != "U-7"]
+        server.registers.put("u.json", json.dumps(without).encode())
+        assert fed.run_once().exit_code == 0
+        gone = fed.state.db.execute(
+            "SELECT retired_at FROM canonicals WHERE token = ?", (token,)
+        ).fetchone()[0]
+        assert gone is not None  # retired with its last record
+        server.registers.put("u.json", json.dumps(everything).encode())
+        assert fed.run_once().exit_code == 0
+        assert iri(fed) == (token, None)  # the same IRI, current again
+        fed.close()
+
+
 def test_an_unchanged_run_keeps_the_verdict_in_the_log(tmp_path: Path) -> None:
     records = [
         {"name": "Goed", "source_id": "U-1", "status": "Wordt besproken"},

@@ -454,14 +454,11 @@ class Publisher:
     def _commit_identities(
         self, db: Any, assignment: Any, previous: dict[tuple[str, str], str], stamp: str
     ) -> None:
-        """Only the identities that moved, came or went (a row's ``assigned_at`` is when it
-        got its IRI): rewriting all 105,000 rows at 100,000 registrations took about 2.5 s
-        of every publish, however small its change."""
+        """Only the identities that came or moved (a row's ``assigned_at`` is when it got its
+        IRI): rewriting all 105,000 rows at 100,000 registrations took about 2.5 s of every
+        publish. A withdrawn record's row stays, so that if it comes back it claims its
+        retired IRI again instead of being given a new one."""
         token_of = assignment.token_of
-        db.executemany(
-            "DELETE FROM identities WHERE source = ? AND native_id = ?",
-            [k for k in previous if k not in token_of],
-        )
         db.executemany(
             "INSERT OR REPLACE INTO identities VALUES (?,?,?,?)",
             [(k[0], k[1], t, stamp) for k, t in token_of.items() if previous.get(k) != t],
@@ -477,10 +474,14 @@ class Publisher:
             )
         for tok in assignment.retired:
             db.execute("UPDATE canonicals SET retired_at = ? WHERE token = ?", (stamp, tok))
-        # A retired IRI that describes an algorithm again is current again.
-        db.execute(
-            "UPDATE canonicals SET retired_at = NULL WHERE retired_at IS NOT NULL "
-            "AND token IN (SELECT canonical FROM identities)"
+        # A retired IRI that describes an algorithm again is current again. (Found in Python:
+        # SQLite planned "token IN (SELECT ...)" as 105,000 index lookups, 0.7 s.)
+        retired = {
+            r[0] for r in db.execute("SELECT token FROM canonicals WHERE retired_at IS NOT NULL")
+        }
+        db.executemany(
+            "UPDATE canonicals SET retired_at = NULL WHERE token = ?",
+            [(t,) for t in retired & set(token_of.values())],
         )
 
 
