@@ -17,7 +17,13 @@ def explain(cfg: Config, *, source: str | None = None, uncertain: bool = False) 
         for native, row in state.records(src.id).items():
             bodies[(src.id, native)] = row["body"]
             cands.append(candidate(row["body"], src.level, src.priority))
-    res = resolve(cands, cfg.resolve, state.identities(), state.canonicals())
+    res = resolve(
+        cands,
+        cfg.resolve,
+        state.identities(),
+        state.canonicals(),
+        withdrawn=state.withdrawn_identities(),
+    )
     titles = {k: b["values"].get("name") or "" for k, b in bodies.items()}
     lines: list[str] = []
     if uncertain:

@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS identities (
     source TEXT NOT NULL, native_id TEXT NOT NULL, canonical TEXT NOT NULL,
     assigned_at TEXT NOT NULL, PRIMARY KEY (source, native_id)
 );
+CREATE TABLE IF NOT EXISTS withdrawn_identities (
+    source TEXT NOT NULL, native_id TEXT NOT NULL, canonical TEXT NOT NULL,
+    withdrawn_at TEXT NOT NULL, PRIMARY KEY (source, native_id)
+);
 CREATE TABLE IF NOT EXISTS canonicals (
     token TEXT PRIMARY KEY, created TEXT NOT NULL, replaced_by TEXT, replaced_at TEXT,
     retired_at TEXT
@@ -374,6 +378,11 @@ class State:
     # -- identities ---------------------------------------------------------------------
     def identities(self) -> dict[tuple[str, str], str]:
         return {(r[0], r[1]): r[2] for r in self.db.execute("SELECT * FROM identities")}
+
+    def withdrawn_identities(self) -> dict[tuple[str, str], str]:
+        """The IRI each withdrawn record held, for when it comes back."""
+        rows = self.db.execute("SELECT source, native_id, canonical FROM withdrawn_identities")
+        return {(r[0], r[1]): r[2] for r in rows}
 
     def canonicals(self) -> dict[str, dict[str, Any]]:
         return {r["token"]: dict(r) for r in self.db.execute("SELECT * FROM canonicals")}

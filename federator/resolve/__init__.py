@@ -69,12 +69,14 @@ def resolve(
     canonicals: dict[str, dict[str, Any]],
     dirty_orgs: set[str] | None = None,
     previous_orgs: dict[RecordKey, str] | None = None,
+    withdrawn: dict[RecordKey, str] | None = None,
 ) -> Resolution:
     """Cluster and assign identities. With ``dirty_orgs``, only those organisations' blocks
     are clustered again: records never cross organisations, so every other block keeps the
     clusters it had (read back from ``previous``), and a run costs what changed. The records
     of other organisations need not be among ``candidates`` when ``previous_orgs`` says
-    which organisation each previously resolved record belongs to."""
+    which organisation each previously resolved record belongs to. ``withdrawn``: the IRIs
+    withdrawn records held, for those that come back (see ``identity.assign``)."""
     from federator.resolve.cluster import cluster
 
     kept: list[Cluster] = []
@@ -95,5 +97,6 @@ def resolve(
     )
     clustering.clusters += kept
     clustering.clusters.sort(key=lambda c: min(c.members))
-    assignment = assign([sorted(c.members) for c in clustering.clusters], previous, canonicals)
+    members = [sorted(c.members) for c in clustering.clusters]
+    assignment = assign(members, previous, canonicals, withdrawn)
     return Resolution(clustering, assignment)

@@ -2,7 +2,9 @@
 
 Rules: an IRI, once minted, stays with its algorithm. When clusters merge, the oldest IRI
 survives and the others are marked replaced (``dcterms:isReplacedBy``, HTTP 301). When a
-cluster splits, the larger part keeps the IRI and the rest gets a new one. Tokens are UUIDv5
+cluster splits, the larger part keeps the IRI and the rest gets a new one. A withdrawn
+registration that comes back gets its old IRI again while that IRI is retired (no current
+record holds it, none replaced it). Tokens are UUIDv5
 of the first member's key (so a rebuilt state mints the same IRIs), made unique when taken.
 """
 
@@ -39,8 +41,10 @@ def assign(
     clusters: Sequence[Sequence[RecordKey]],
     previous: dict[RecordKey, str],
     canonicals: dict[str, dict[str, object]],
+    withdrawn: dict[RecordKey, str] | None = None,
 ) -> Assignment:
-    """Give every cluster a token, keeping earlier tokens wherever the rules allow."""
+    """Give every cluster a token, keeping earlier tokens wherever the rules allow.
+    ``withdrawn``: the tokens withdrawn records held, for those that come back."""
     created_at = {tok: str(row.get("created") or "") for tok, row in canonicals.items()}
     result = Assignment(token_of={})
     # Which clusters claim each existing token, and with how many members.
@@ -66,6 +70,9 @@ def assign(
             token = mine[0]  # the oldest survives a merge
             for other in mine[1:]:
                 result.replaced[other] = token
+        elif back := _retired_token(members, withdrawn or {}, canonicals, claims, created_at):
+            token = back
+            claims[token] = [(0, i)]  # no later cluster takes it too
         else:
             token = mint(min(members), taken)
             taken.add(token)
@@ -79,3 +86,22 @@ def assign(
         if tok not in live and not row.get("replaced_by") and not row.get("retired_at")
     )
     return result
+
+
+def _retired_token(
+    members: Sequence[RecordKey],
+    withdrawn: dict[RecordKey, str],
+    canonicals: dict[str, dict[str, object]],
+    claims: dict[str, list[tuple[int, int]]],
+    created_at: dict[str, str],
+) -> str | None:
+    """The oldest retired token a returning member held, that no cluster claims."""
+    found = {
+        tok
+        for key in members
+        if (tok := withdrawn.get(key))
+        and tok not in claims
+        and canonicals.get(tok, {}).get("retired_at")
+        and not canonicals.get(tok, {}).get("replaced_by")
+    }
+    return min(found, key=lambda t: (created_at.get(t, ""), t)) if found else None

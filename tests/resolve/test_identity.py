@@ -45,8 +45,27 @@ def test_a_token_nobody_holds_is_retired_and_comes_back_with_its_record() -> Non
     canon = {"t": {"created": "2026-01-01"}, "u": {"created": "2026-01-01"}}
     result = assign([[A]], {A: "t", D: "u"}, canon)
     assert result.retired == ["u"]
-    back = assign([[A], [D]], {A: "t", D: "u"}, {**canon, "u": {"retired_at": "x", "created": "y"}})
-    assert back.token_of[D] == "u"
+    retired = {**canon, "u": {"retired_at": "x", "created": "y"}}
+    back = assign([[A], [D]], {A: "t"}, retired, withdrawn={D: "u"})
+    assert back.token_of[D] == "u" and not back.created and not back.retired
+
+
+def test_a_returning_record_takes_no_token_another_record_holds() -> None:
+    # B kept the token after A was withdrawn; A comes back as an algorithm of its own.
+    canon = {"t": {"created": "2026-01-01"}}
+    result = assign([[A], [B]], {B: "t"}, canon, withdrawn={A: "t"})
+    assert result.token_of[B] == "t"
+    assert result.token_of[A] != "t" and result.token_of[A] in result.created
+
+
+def test_a_returning_record_takes_no_replaced_token_and_one_cluster_takes_a_token() -> None:
+    canon = {
+        "t": {"created": "2026-01-01", "retired_at": "x", "replaced_by": "s"},
+        "u": {"created": "2026-01-01", "retired_at": "x"},
+    }
+    result = assign([[A], [C], [D]], {}, canon, withdrawn={A: "t", C: "u", D: "u"})
+    assert result.token_of[A] != "t"  # merged away: no redirect is followed
+    assert result.token_of[C] == "u" and result.token_of[D] not in ("u", "t")
 
 
 def test_minted_tokens_are_unique_even_when_a_key_was_used_before() -> None:
