@@ -378,9 +378,11 @@ def test_a_withdrawn_algorithm_keeps_its_iri_when_it_comes_back(tmp_path: Path) 
             "SELECT retired_at FROM canonicals WHERE token = ?", (token,)
         ).fetchone()[0]
         assert gone is not None  # retired with its last record
+        assert fed.state.withdrawn_identities() == {("utrecht", "U-7"): token}
         server.registers.put("u.json", json.dumps(everything).encode())
         assert fed.run_once().exit_code == 0
         assert iri(fed) == (token, None)  # the same IRI, current again
+        assert fed.state.withdrawn_identities() == {}  # remembered until it came back
         fed.close()
 
 
