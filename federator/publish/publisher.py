@@ -180,9 +180,9 @@ class Publisher:
             # The state's big writes go into the transaction while the last loads land;
             # nothing is committed before the store holds every graph, and a crash or an
             # error before the commit rolls all of it back.
-            self._write_records(
-                db, run_id, fresh, validators, (assignment, previous), stamp, blocks, scope
-            )
+            self._write_records(db, run_id, fresh, validators, stamp, blocks, scope)
+            if assignment is not None:
+                self._commit_identities(db, assignment, previous, stamp)
             self.store.flush()
             # What the store really holds, so that a later run skips a graph only when the
             # store and the state agree on it (a publish that died before its commit did not).
@@ -373,12 +373,11 @@ class Publisher:
         run_id: str,
         fresh: dict[str, Fresh],
         validators: dict[str, dict[str, str | None]],
-        identities: tuple[Any, dict[tuple[str, str], str]],
         stamp: str,
         blocks: Blocks | None,
         scope: set[str] | None,
     ) -> None:
-        """Records, identities, unified blocks and HTTP validators of this run."""
+        """Records, unified blocks and HTTP validators of this run."""
         if blocks is not None:
             blocks.commit(db, scope)
         db.executemany(
@@ -391,9 +390,6 @@ class Publisher:
         for (sid,) in db.execute("SELECT DISTINCT source FROM records").fetchall():
             if sid not in configured:
                 db.execute("DELETE FROM records WHERE source = ?", (sid,))
-        assignment, previous = identities
-        if assignment is not None:
-            self._commit_identities(db, assignment, previous, stamp)
 
     def _write_run(
         self,
