@@ -452,9 +452,9 @@ class Publisher:
         self, db: Any, assignment: Any, previous: dict[tuple[str, str], str], stamp: str
     ) -> None:
         """Only the identities that came, moved or went (a row's ``assigned_at`` is when it
-        got its IRI): rewriting all 105,000 rows at 100,000 registrations took about 2.5 s
-        of every publish. A withdrawn record's IRI is remembered apart, for if it comes back
-        (``identity.assign``)."""
+        got its IRI): rewriting every row was 0.45 s of a one-register-changed run at 20,000
+        (py-spy), and inserting them 1.6 s at 100,000. A withdrawn record's IRI is remembered
+        apart, for if it comes back (``identity.assign``)."""
         token_of = assignment.token_of
         gone = [k for k in previous if k not in token_of]
         came = [k for k in token_of if k not in previous]
