@@ -278,7 +278,9 @@ class Daemon:
             },
         }
         path = self.cfg.data_dir / STATUS_FILE
-        tmp = path.with_name(f".{STATUS_FILE}.{os.getpid()}")
+        # One temporary file per thread: two runs ending together write the status at once,
+        # and with one name per process the second rename found the first had taken it.
+        tmp = path.with_name(f".{STATUS_FILE}.{os.getpid()}.{threading.get_ident()}")
         try:
             tmp.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
             os.replace(tmp, path)
