@@ -358,6 +358,31 @@ def test_records_mapped_again_that_say_the_same_are_unchanged(
         fed.close()
 
 
+def test_a_record_whose_published_date_changes_on_remapping_is_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new date parser can change a record's dcterms:modified while its identity and
+    triples stay the same: that record changed, and the graph must say the new date."""
+    from federator.map import mapper, transforms
+
+    with RegisterServer(Registers()) as server:
+        fed, _ = guarded_setup(tmp_path, server, n=3)
+        monkeypatch.setattr(mapper, "_CODE_DIGEST", "a new date parser")
+        monkeypatch.setattr(transforms, "modified_date", lambda raw: "2024-03-05")
+        report = fed.remap()
+        assert report.sources["utrecht"].stats["changed"] == 3
+        dates = {
+            r["d"].value
+            for r in run_query(
+                fed.store.ox,
+                "SELECT ?d WHERE { ?r a <http://www.w3.org/ns/dcat#CatalogRecord> ; "
+                "<http://purl.org/dc/terms/modified> ?d }",
+            )
+        }
+        assert dates == {"2024-03-05"}
+        fed.close()
+
+
 def test_a_withdrawn_algorithm_keeps_its_iri_when_it_comes_back(tmp_path: Path) -> None:
     def iri(fed: Federator) -> tuple[str, str | None]:
         row = fed.state.db.execute(
