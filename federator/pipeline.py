@@ -41,6 +41,9 @@ class Fresh:
     organisation_name: str
     validators: dict[str, dict[str, str | None]] = field(default_factory=dict)
     previous: dict[str, Any] = field(default_factory=dict)  # the source's records before
+    # Native ids whose description is new or changed; a record mapped again (new code or
+    # mapping) that says what it said is not among them. Worked out once, here.
+    redescribed: set[str] = field(default_factory=set)
     # False when every record is unchanged: bodies and previous are then left in state (they
     # cost seconds to load at scale) and the publisher treats the source as untouched.
     changed: bool = True
@@ -145,15 +148,17 @@ class Federator:
         seen = {b["native_id"] for b in bodies}
         removed = [n for n in previous if n not in seen]
         added = sum(1 for b in new if b["native_id"] not in previous)
-        same = sum(
-            1
+        redescribed = {
+            b["native_id"]
             for b in new
-            if b["native_id"] in previous and same_description(previous[b["native_id"]]["body"], b)
-        )
+            if b["native_id"] not in previous
+            or not same_description(previous[b["native_id"]]["body"], b)
+        }
+        same = len(new) - len(redescribed)
         _count(sr, batch, added=added, removed=len(removed), warnings=0, same=same)
         sr.stats["completeness"] = completeness(bodies, mapping)
         self._guard(source, previous, bodies, removed, accept_withdrawals)
-        return Fresh(bodies, organisation, organisation_name, validators, previous)
+        return Fresh(bodies, organisation, organisation_name, validators, previous, redescribed)
 
     def _carry_last_verdict(
         self, source: SourceConfig, sr: SourceRun, fresh_issues: list[dict[str, Any]] | None

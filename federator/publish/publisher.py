@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from federator import log
 from federator.config import Config
 from federator.faults import pause_point
-from federator.map.mapper import same_description, source_organisation
+from federator.map.mapper import source_organisation
 from federator.publish import blocks as blocks_module
 from federator.publish import graphs, snapshot
 from federator.publish import store as store_module
@@ -89,7 +89,7 @@ class Publisher:
             if src.id in fresh:
                 f = fresh[src.id]
                 for body in f.bodies:
-                    _date(body, f.previous.get(body["native_id"]), stamp)
+                    _date(body, f, stamp)
                 views.append(SourceView(src, f.organisation, f.organisation_name, f.bodies))
             else:
                 views.append(self._stored_view(src, organisations))
@@ -147,7 +147,8 @@ class Publisher:
             scope = None if full else _dirty_orgs(fresh)
             views = self.views(fresh, stamp, scope)
             previous = self.state.identities()
-            resolution = self._resolve(views, previous, scope)
+            canonicals = self.state.canonicals()  # read once: resolution and the texts use it
+            resolution = self._resolve(views, previous, canonicals, scope)
             resolve_seconds = time.perf_counter() - started
             assignment = resolution.assignment
             # The store compares each text with what it last wrote: only changed graphs are
@@ -155,7 +156,9 @@ class Publisher:
             hashes = {CONFIG_KEY: config_digest}
             written = set()
             blocks = Blocks()
-            texts = self._texts(views, resolution, runs, fresh, scope, previous, old_hashes, blocks)
+            texts = self._texts(
+                views, resolution, runs, fresh, scope, canonicals, previous, old_hashes, blocks
+            )
             for graph, text in texts:
                 hashes[graph] = ""
                 if text is not None and self._sync(graph, text):
@@ -214,6 +217,7 @@ class Publisher:
         self,
         views: list[SourceView],
         previous: dict[tuple[str, str], str],
+        canonicals: dict[str, dict[str, Any]],
         scope: set[str] | None,
     ) -> Resolution:
         cands = [candidate(b, v.config.level, v.config.priority) for v in views for b in v.records]
@@ -221,7 +225,7 @@ class Publisher:
             cands,
             self.config.resolve,
             previous,
-            self.state.canonicals(),
+            canonicals,
             scope,
             None if scope is None else self.state.record_organisations(),
             self.state.withdrawn_identities(),
@@ -257,6 +261,7 @@ class Publisher:
         runs: dict[str, SourceRun],
         fresh: dict[str, Fresh],
         scope: set[str] | None,
+        canonicals: dict[str, dict[str, Any]],
         previous: dict[tuple[str, str], str],
         old_hashes: dict[str, str],
         blocks: Blocks,
@@ -266,7 +271,6 @@ class Publisher:
         a graph that a run in ``scope`` leaves as it stands, and the unified graph comes as a
         ``Patch`` when its blocks can be patched."""
         assignment = resolution.assignment
-        canonicals = self.state.canonicals()
         replaced_before = {
             t: r["replaced_by"] for t, r in canonicals.items() if r.get("replaced_by")
         }
@@ -417,8 +421,8 @@ class Publisher:
             old = f.previous.get(native)
             if old is None or old["digest"] != body["digest"]:
                 mapped_again.append(native)  # stored anew: its digest is new
-                _date(body, old, stamp)  # an unchanged publish did not date it
-                if _redescribed(old, body):
+                _date(body, f, stamp)  # an unchanged publish did not date it
+                if native in f.redescribed:
                     kind = "create" if old is None else "update"
                     changes.append((run_id, stamp, sid, native, kind))
 
@@ -490,21 +494,14 @@ class Publisher:
         )
 
 
-def _redescribed(old: dict[str, Any] | None, body: dict[str, Any]) -> bool:
-    """A new record, or one whose description changed. A record mapped again because
-    federator's code or the mapping changed, and that says what it said, is neither."""
-    if old is None:
-        return True
-    return old["digest"] != body["digest"] and not same_description(old["body"], body)
-
-
-def _date(body: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> None:
+def _date(body: dict[str, Any], f: Fresh, stamp: str) -> None:
     """When a fresh body was first seen and when its description last changed."""
+    old = f.previous.get(body["native_id"])
     if old is None:
         body["first_seen"] = body["changed_at"] = stamp
         return
     body["first_seen"] = old["first_seen"]
-    body["changed_at"] = stamp if _redescribed(old, body) else old["changed_at"]
+    body["changed_at"] = stamp if body["native_id"] in f.redescribed else old["changed_at"]
 
 
 def _dirty_orgs(fresh: dict[str, Fresh]) -> set[str]:
@@ -514,7 +511,7 @@ def _dirty_orgs(fresh: dict[str, Fresh]) -> set[str]:
         current = {b["native_id"]: b for b in f.bodies}
         for native, body in current.items():
             old = f.previous.get(native)
-            if _redescribed(old, body):
+            if native in f.redescribed:
                 dirty.add(body["organisation"])
                 if old is not None:
                     dirty.add(old["body"]["organisation"])
