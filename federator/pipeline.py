@@ -47,6 +47,7 @@ class Fresh:
     # False when every record is unchanged: bodies and previous are then left in state (they
     # cost seconds to load at scale) and the publisher treats the source as untouched.
     changed: bool = True
+    packed: dict[str, bytes] = field(default_factory=dict)  # native id -> stored form
 
 
 @dataclass
@@ -158,7 +159,15 @@ class Federator:
         _count(sr, batch, added=added, removed=len(removed), warnings=0, same=same)
         sr.stats["completeness"] = completeness(bodies, mapping)
         self._guard(source, previous, bodies, removed, accept_withdrawals)
-        return Fresh(bodies, organisation, organisation_name, validators, previous, redescribed)
+        return Fresh(
+            bodies,
+            organisation,
+            organisation_name,
+            validators,
+            previous,
+            redescribed,
+            packed=batch.packed,
+        )
 
     def _carry_last_verdict(
         self, source: SourceConfig, sr: SourceRun, fresh_issues: list[dict[str, Any]] | None

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from federator import codec
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, started TEXT NOT NULL, ended TEXT, outcome TEXT NOT NULL,
@@ -325,7 +327,7 @@ class State:
                 "digest": r["digest"],
                 "first_seen": r["first_seen"],
                 "changed_at": r["changed_at"],
-                "body": json.loads(r["body"]),
+                "body": codec.unpack_body(r["body"]),
             }
             for r in rows
         }
@@ -361,7 +363,7 @@ class State:
                 key,
             ).fetchone()
             if row is not None:
-                body = json.loads(row["body"])
+                body = codec.unpack_body(row["body"])
                 body["first_seen"], body["changed_at"] = row["first_seen"], row["changed_at"]
                 out[key] = body
         return out
@@ -370,7 +372,7 @@ class State:
         """Token -> (organisation, the unified graph's statements about that algorithm), as
         last published."""
         rows = self.db.execute("SELECT token, organisation, text FROM unified_blocks")
-        return {r[0]: (r[1], r[2]) for r in rows}
+        return {r[0]: (r[1], codec.unpack_text(r[2])) for r in rows}
 
     def has_unified_blocks(self) -> bool:
         return self.db.execute("SELECT 1 FROM unified_blocks LIMIT 1").fetchone() is not None

@@ -19,6 +19,7 @@ from federator.pipeline import Federator, RunReport
 from federator.publish import snapshot
 from federator.query import run_query
 from federator.sim import Registers, RegisterServer
+from federator.state import State
 
 DEV = SHARED / "federation-dev"
 
@@ -70,6 +71,24 @@ def test_dev_scenario_publishes_every_registration_and_nothing_else(
     rows = contract_rows(published(cfg))
     assert len(rows) == len({(s, i) for s, i, _ in rows})  # one row per registration
     assert {(s, i) for s, i, _ in rows} == expected_records(DEV)
+
+
+def test_state_keeps_bodies_and_blocks_packed(dev_run: tuple[config.Config, RunReport]) -> None:
+    cfg, _ = dev_run
+    state = State(cfg.data_dir)
+    kinds = state.db.execute("SELECT DISTINCT typeof(body) FROM records").fetchall()
+    assert [k[0] for k in kinds] == ["blob"]
+    kinds = state.db.execute("SELECT DISTINCT typeof(text) FROM unified_blocks").fetchall()
+    assert [k[0] for k in kinds] == ["blob"]
+    # and they read back as what was published: every record's subject is in the graph
+    store = published(cfg)
+    for source in {s for s, _, _ in contract_rows(store)}:
+        for row in state.records(source).values():
+            subject = ox.NamedNode(row["body"]["subject"])
+            assert next(iter(store.quads_for_pattern(subject, None, None, None)), None)
+    blocks = state.unified_blocks()
+    assert blocks and all(text.startswith("<") for _, text in blocks.values())
+    state.close()
 
 
 @pytest.fixture(scope="module", params=["federation-dev", "federation-dev-hard"])

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from federator.codec import pack_body
 from federator.config import SourceConfig
 from federator.harvest import Harvested
 from federator.map import spec
@@ -47,6 +48,9 @@ class Batch:
     issues: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[tuple[str, int]] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)  # unchanged: previous body stands
+    # Native id -> the body as state stores it, made where the body was (in the workers, at
+    # scale): serialising in the parent was 1.8 s of a 20,000 run's publish.
+    packed: dict[str, bytes] = field(default_factory=dict)
     rejected: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -56,6 +60,7 @@ class Batch:
         self.issues += other.issues
         self.duplicates += other.duplicates
         self.reused += other.reused
+        self.packed.update(other.packed)
         self.rejected += other.rejected
         for stage, s in other.seconds.items():
             self.seconds[stage] = self.seconds.get(stage, 0.0) + s
@@ -125,6 +130,7 @@ def _map_part(
         if i["severity"] == "warning":
             warnings_of.setdefault(i["native_id"], []).append(i)
     bodies = [record_body(r, warnings_of.get(r.native_id, [])) for r in verdict.accepted]
+    packed = {b["native_id"]: pack_body(b) for b in bodies}
     dupes = [
         issue(None, "duplicate_id", mapping, "source_id", native_id=n) for n, _ in mapped.duplicates
     ]
@@ -133,6 +139,7 @@ def _map_part(
         verdict.issues + dupes,
         mapped.duplicates,
         mapped.reused,
+        packed,
         len(verdict.rejected),
         {"map": mapped_at - started, "validate": time.perf_counter() - mapped_at},
     )

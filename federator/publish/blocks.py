@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from federator import codec
 from federator.publish.graphs import Patch
 from federator.resolve.candidates import Cluster, RecordKey
 from federator.state import State
@@ -85,7 +86,7 @@ class Blocks:
             db.execute(f"DELETE FROM unified_blocks WHERE organisation IN ({marks})", sorted(scope))
         db.executemany(
             "INSERT OR REPLACE INTO unified_blocks VALUES (?, ?, ?)",
-            [(token, org, text) for token, (org, text) in self.rebuilt.items()],
+            [(token, org, codec.pack_text(text)) for token, (org, text) in self.rebuilt.items()],
         )
 
 

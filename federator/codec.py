@@ -1,0 +1,53 @@
+"""Compact forms of what state keeps in bulk: record bodies and unified-graph blocks.
+
+At 100,000 registrations these were 1.2 GB of JSON and N-Triples in one transaction, which
+SQLite writes twice (its write-ahead log, then the checkpoint): the commit alone took 10 s.
+zstd at level 1 makes them about four times smaller; measured on the 20,000 bench's 121 MB of
+bodies it took 0.55 s, where zlib at level 1 took 2.1 s for the same ratio. Values written
+before this (plain text) are still read as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import zstandard
+
+_local = threading.local()  # zstd contexts are not to be shared between threads
+_DATES = ("first_seen", "changed_at")  # kept in their own columns, not in the body
+
+
+def _compress(data: bytes) -> bytes:
+    compressor = getattr(_local, "compressor", None)
+    if compressor is None:
+        compressor = _local.compressor = zstandard.ZstdCompressor(level=1)
+    return compressor.compress(data)
+
+
+def _decompress(data: bytes) -> bytes:
+    decompressor = getattr(_local, "decompressor", None)
+    if decompressor is None:
+        decompressor = _local.decompressor = zstandard.ZstdDecompressor()
+    return decompressor.decompress(data)
+
+
+def pack_body(body: dict[str, Any]) -> bytes:
+    """A record body as state stores it (without the dates, which have columns)."""
+    stored = {k: v for k, v in body.items() if k not in _DATES}
+    text = json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
+    return _compress(text.encode("utf-8"))
+
+
+def unpack_body(value: str | bytes) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(value if isinstance(value, str) else _decompress(value))
+    return body
+
+
+def pack_text(text: str) -> bytes:
+    return _compress(text.encode("utf-8"))
+
+
+def unpack_text(value: str | bytes) -> str:
+    return value if isinstance(value, str) else _decompress(value).decode("utf-8")

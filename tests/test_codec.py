@@ -1,0 +1,65 @@
+"""State's compact forms: record bodies and unified blocks, and what older versions wrote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from federator import codec
+from federator.state import RECORD_COLUMNS, State
+
+BODY = {
+    "source": "national",
+    "native_id": "12345678",
+    "values": {"name": 'Parkeer"scan" – ĳzel', "description_short": "regel één\nregel twee"},
+    "nt": {"name": '<https://x.example/a> <http://purl.org/dc/terms/title> "P\\"s" .\n'},
+    "warnings": [],
+    "first_seen": "2026-01-01T00:00:00Z",
+    "changed_at": "2026-02-01T00:00:00Z",
+}
+
+
+def test_a_body_comes_back_as_it_was_without_its_dates() -> None:
+    packed = codec.pack_body(BODY)
+    assert isinstance(packed, bytes)
+    back = codec.unpack_body(packed)
+    assert back == {k: v for k, v in BODY.items() if k not in ("first_seen", "changed_at")}
+
+
+def test_packing_makes_a_repetitive_body_smaller() -> None:
+    body = {**BODY, "nt": {f"f{i}": BODY["nt"]["name"] * 20 for i in range(10)}}
+    plain = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    assert len(codec.pack_body(body)) < len(plain) / 3
+
+
+def test_text_round_trip_and_plain_text_of_older_versions() -> None:
+    text = '<https://x.example/a> <http://purl.org/dc/terms/title> "één" .\n'
+    assert codec.unpack_text(codec.pack_text(text)) == text
+    assert codec.unpack_text(text) == text
+
+
+def test_state_reads_rows_that_an_older_version_wrote_as_plain_json(tmp_path: Path) -> None:
+    state = State(tmp_path)
+    stored = {k: v for k, v in BODY.items() if k not in ("first_seen", "changed_at")}
+    legacy = {**stored, "organisation": "https://org.example/o", "organisation_name": "O"}
+    state.db.execute(
+        f"INSERT INTO records ({RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+        (
+            "national",
+            "12345678",
+            "d1",
+            BODY["first_seen"],
+            BODY["changed_at"],
+            json.dumps(legacy, ensure_ascii=False),  # text, as before bodies were packed
+            "https://org.example/o",
+            "O",
+        ),
+    )
+    state.db.execute(
+        "INSERT INTO unified_blocks VALUES (?, ?, ?)", ("tok", "https://org.example/o", "x .\n")
+    )
+    assert state.records("national")["12345678"]["body"] == legacy
+    body = state.record_bodies([("national", "12345678")])[("national", "12345678")]
+    assert body["first_seen"] == BODY["first_seen"] and body["values"] == BODY["values"]
+    assert state.unified_blocks() == {"tok": ("https://org.example/o", "x .\n")}
+    state.close()
