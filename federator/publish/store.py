@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from federator import codec
 from federator.faults import pause_point
 
 if TYPE_CHECKING:
@@ -111,15 +112,20 @@ class Store:
     def _file(self, graph: str) -> Path | None:
         if self.published is None:
             return None
-        return self.published / (hashlib.sha256(graph.encode()).hexdigest()[:32] + ".nt.gz")
+        return self.published / (hashlib.sha256(graph.encode()).hexdigest()[:32] + ".nt.zst")
 
     def _last(self, graph: str) -> set[str] | None:
         file = self._file(graph)
         if file is None:
             return self._memory.get(graph)
-        if not file.exists() or file.with_suffix(".dirty").exists():
+        if file.with_suffix(".dirty").exists():
             return None
-        text = gzip.decompress(file.read_bytes()).decode("utf-8")
+        if file.exists():
+            text = codec.read_file(file).decode("utf-8")
+        elif file.with_suffix(".gz").exists():  # as earlier versions kept it
+            text = gzip.decompress(file.with_suffix(".gz").read_bytes()).decode("utf-8")
+        else:
+            return None
         return {line for line in text.split("\n") if line.strip()}
 
     def _remember(self, graph: str, lines: set[str], digest: str, data: bytes = b"") -> None:
@@ -128,8 +134,10 @@ class Store:
             self._memory[graph], self._digests[graph] = lines, digest
             return
         tmp = file.with_suffix(".tmp")
-        tmp.write_bytes(gzip.compress(data, compresslevel=1))
+        with codec.file_writer(tmp) as out:
+            out.write(data)
         os.replace(tmp, file)
+        file.with_suffix(".gz").unlink(missing_ok=True)
         file.with_suffix(".sha256").write_text(digest + "\n")
         file.with_suffix(".dirty").unlink(missing_ok=True)
 
@@ -231,15 +239,16 @@ class Store:
 
         def done() -> None:
             os.replace(tmp, file)
+            file.with_suffix(".gz").unlink(missing_ok=True)
             file.with_suffix(".sha256").write_text(digest.hexdigest() + "\n")
             file.with_suffix(".dirty").unlink(missing_ok=True)
 
         write = self._write(g, done)
-        gz = gzip.open(tmp, "wb", compresslevel=1)  # noqa: SIM115 (the copy thread closes it)
+        copy_file = codec.file_writer(tmp)  # the copy thread closes it
 
         def copy(data: bytes) -> None:
             digest.update(data)
-            gz.write(data)
+            copy_file.write(data)
 
         try:
             for piece in pieces:
@@ -249,7 +258,7 @@ class Store:
                 count += lines
                 write.add(data, lines)
         finally:
-            write.also(self._copy_slots, self._copier, gz.close)
+            write.also(self._copy_slots, self._copier, copy_file.close)
         write.close()
         return count, len(removed)
 

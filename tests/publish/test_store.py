@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+from federator import codec
 from federator.publish import store as store_module
 from federator.publish.store import Store
 
@@ -98,3 +100,19 @@ def test_a_graph_given_in_pieces_is_the_same_graph_as_its_whole_text(
     assert store.sync_graph(GRAPH, "".join(pieces)) is None  # same digest: nothing to do
     lines = sorted((statements(300) + statements(300, "w")).splitlines())
     assert store.published_text(GRAPH) == "".join(line + "\n" for line in lines)
+
+
+def test_a_copy_kept_by_an_earlier_version_still_gives_the_diff(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store", workers=2)
+    store.sync_graph(GRAPH, statements(50))
+    store.flush()
+    copy = store._file(GRAPH)
+    assert copy is not None and copy.suffix == ".zst"
+    # what versions before zstd left: the same text, gzip-compressed, named .nt.gz
+    copy.with_suffix(".gz").write_bytes(gzip.compress(codec.read_file(copy)))
+    copy.unlink()
+    changed = statements(40) + statements(5, "w")
+    assert store.sync_graph(GRAPH, changed) == (5, 10)  # only the difference
+    store.flush()
+    assert held(store) == set(changed.splitlines())
+    assert copy.exists() and not copy.with_suffix(".gz").exists()
