@@ -63,3 +63,17 @@ def test_state_reads_rows_that_an_older_version_wrote_as_plain_json(tmp_path: Pa
     assert body["first_seen"] == BODY["first_seen"] and body["values"] == BODY["values"]
     assert state.unified_blocks() == {"tok": ("https://org.example/o", "x .\n")}
     state.close()
+
+
+def test_dumps_is_json_with_sorted_keys_on_request() -> None:
+    value = {"b": [1, 'é\n"x"'], "a": {"d": None, "c": 1.5}}
+    assert json.loads(codec.dumps(value)) == value
+    assert codec.dumps(value, sort_keys=True) == codec.dumps(dict(reversed(value.items())), True)
+    assert codec.dumps(value, sort_keys=True).startswith(b'{"a":{"c":1.5,"d":null}')
+
+
+def test_an_integer_beyond_64_bits_survives_exactly() -> None:
+    # orjson refuses it (and would read it back as a float): the standard library takes over.
+    body = {**BODY, "values": {"number": 2**70}}
+    assert codec.unpack_body(codec.pack_body(body))["values"]["number"] == 2**70
+    assert json.loads(codec.dumps({"n": 2**70}, sort_keys=True)) == {"n": 2**70}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ import rdflib
 from rdflib import RDF, XSD, Literal, URIRef
 from rdflib.term import Node
 
-from federator import orgs
+from federator import codec, orgs
 from federator.config import SourceConfig
 from federator.harvest import Harvested
 from federator.map import transforms
@@ -112,11 +111,8 @@ def map_records(
     result = MapResult([], [], src_org, src_org_name)
     for native, group in groups.items():
         digest = hashlib.sha256(
-            (
-                _CODE_DIGEST
-                + mapping.digest
-                + json.dumps([r for _, r in group], sort_keys=True, default=str)
-            ).encode("utf-8")
+            (_CODE_DIGEST + mapping.digest).encode("utf-8")
+            + codec.dumps([r for _, r in group], sort_keys=True)
         ).hexdigest()
         if reuse is not None and reuse(native, digest):
             result.reused.append(native)
