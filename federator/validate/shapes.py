@@ -30,6 +30,7 @@ KINDS = {
     SH.maxLength: "maxlen",
     SH["in"]: "in",
 }
+_TYPE = RDF.type  # looked up once: a namespace attribute is a call each time
 IGNORED = {RDF.type, SH.path, SH.severity, SH.name, SH.description, SH.message, REG.field, REG.rule}
 
 Index = dict[Node, dict[Node, list[Node]]]
@@ -161,7 +162,7 @@ def validate_index(idx: Index, rules: tuple[URIRef, list[Rule]] | None = None) -
     target, compiled_rules = rules or compiled()
     out: list[Violation] = []
     for focus, props in idx.items():
-        if target not in props.get(RDF.type, ()):
+        if target not in props.get(_TYPE, ()):
             continue
         # Rules sharing a path share its values: one walk per path, not per constraint. A path
         # whose first step is absent has no values: only minimum counts can fail there.
