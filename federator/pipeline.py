@@ -17,7 +17,7 @@ from typing import Any
 
 import structlog
 
-from federator import log
+from federator import codec, log
 from federator.config import Config, SourceConfig
 from federator.errors import FederatorError, SourceError
 from federator.harvest import Harvested, harvest
@@ -47,7 +47,7 @@ class Fresh:
     # False when every record is unchanged: bodies and previous are then left in state (they
     # cost seconds to load at scale) and the publisher treats the source as untouched.
     changed: bool = True
-    packed: dict[str, bytes] = field(default_factory=dict)  # native id -> stored form
+    packed: codec.Spool | None = None  # native id -> the body as state stores it
 
 
 @dataclass
@@ -166,8 +166,15 @@ class Federator:
             validators,
             previous,
             redescribed,
-            packed=batch.packed,
+            packed=self._spool(batch),
         )
+
+    def _spool(self, batch: parallel.Batch) -> codec.Spool:
+        """The batch's packed bodies, off the heap until the commit writes them."""
+        spool = codec.Spool(self.config.data_dir)
+        spool.put_all(batch.packed)
+        batch.packed.clear()
+        return spool
 
     def _carry_last_verdict(
         self, source: SourceConfig, sr: SourceRun, fresh_issues: list[dict[str, Any]] | None

@@ -368,11 +368,11 @@ class State:
                 out[key] = body
         return out
 
-    def unified_blocks(self) -> dict[str, tuple[str, str]]:
+    def unified_blocks(self) -> dict[str, tuple[str, str | bytes]]:
         """Token -> (organisation, the unified graph's statements about that algorithm), as
-        last published."""
+        last published; the statements as stored (``codec.unpack_text`` reads them)."""
         rows = self.db.execute("SELECT token, organisation, text FROM unified_blocks")
-        return {r[0]: (r[1], codec.unpack_text(r[2])) for r in rows}
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     def has_unified_blocks(self) -> bool:
         return self.db.execute("SELECT 1 FROM unified_blocks LIMIT 1").fetchone() is not None

@@ -77,3 +77,14 @@ def test_an_integer_beyond_64_bits_survives_exactly() -> None:
     body = {**BODY, "values": {"number": 2**70}}
     assert codec.unpack_body(codec.pack_body(body))["values"]["number"] == 2**70
     assert json.loads(codec.dumps({"n": 2**70}, sort_keys=True)) == {"n": 2**70}
+
+
+def test_a_spool_gives_each_value_back_once(tmp_path: Path) -> None:
+    spool = codec.Spool(tmp_path)
+    spool.put_all({"a": b"first", "b": b""})
+    assert spool.pop("a") == b"first"
+    spool.put_all({"c": b"after a read"})  # written at the end, not where the read stopped
+    assert spool.pop("b") == b"" and spool.pop("c") == b"after a read"
+    assert spool.pop("a") is None and spool.pop("unknown") is None
+    assert list(tmp_path.iterdir()) == []  # the file has no name
+    spool.close()

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 from helpers import DATA, SHARED, gold_pairs, serve_scenario, write_config
 
-from federator import config
+from federator import codec, config
 from federator.demo import CONTRACT_QUERY
 from federator.pipeline import Federator, RunReport
 from federator.publish import snapshot
@@ -87,7 +87,7 @@ def test_state_keeps_bodies_and_blocks_packed(dev_run: tuple[config.Config, RunR
             subject = ox.NamedNode(row["body"]["subject"])
             assert next(iter(store.quads_for_pattern(subject, None, None, None)), None)
     blocks = state.unified_blocks()
-    assert blocks and all(text.startswith("<") for _, text in blocks.values())
+    assert blocks and all(codec.unpack_text(text).startswith("<") for _, text in blocks.values())
     state.close()
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import rdflib
 
+from federator import codec
 from federator.config import SourceConfig
 from federator.map.transforms import modified_date
 from federator.publish.store import lit, nt_lines
@@ -74,7 +75,7 @@ def modified_literal(body: dict[str, Any]) -> str:
     return lit(changed, dtype=XSD + "dateTime")
 
 
-PIECE = 5000  # records (or algorithms) per piece of a big graph's text
+PIECE = 2000  # records (or algorithms) per piece of a big graph's text
 
 
 def source_graph(view: SourceView, minter: Minter, unified: Unified) -> Iterator[str]:
@@ -175,12 +176,12 @@ def unified_block(
     return "".join(out)
 
 
-def unified_graph(blocks: dict[str, str], replaced: dict[str, str]) -> Iterator[str]:
-    """The unified graph: every algorithm's block (by token), then the retired IRIs; in
-    pieces of ``PIECE`` algorithms."""
+def unified_graph(blocks: dict[str, str | bytes], replaced: dict[str, str]) -> Iterator[str]:
+    """The unified graph: every algorithm's block (by token, as ``codec.pack_text`` keeps it),
+    then the retired IRIs; in pieces of ``PIECE`` algorithms."""
     tokens = sorted(blocks)
     for i in range(0, len(tokens), PIECE):
-        yield "".join(blocks[token] for token in tokens[i : i + PIECE])
+        yield "".join(codec.unpack_text(blocks[token]) for token in tokens[i : i + PIECE])
     yield replaced_statements(replaced)
 
 

@@ -430,7 +430,7 @@ class Publisher:
             # One serialised body at a time: all of them at once were 0.9 GB at 100,000.
             for native in mapped_again:
                 body = current[native]
-                packed = f.packed.get(native)
+                packed = f.packed.pop(native) if f.packed is not None else None
                 yield (
                     sid,
                     native,
@@ -445,6 +445,8 @@ class Publisher:
         db.executemany(
             f"INSERT OR REPLACE INTO records ({RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows()
         )
+        if f.packed is not None:
+            f.packed.close()
         gone = [(sid, native) for native in f.previous if native not in current]
         changes += [(run_id, stamp, sid, native, "delete") for _, native in gone]
         db.executemany("DELETE FROM records WHERE source = ? AND native_id = ?", gone)
