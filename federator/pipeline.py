@@ -331,6 +331,10 @@ class Federator:
                     self.state.write_source_run(db, sr)
                 self.state.end_run(db, run_id, "failed")
             return RunReport(run_id, runs)
+        finally:
+            for f in fresh.values():  # the packed bodies' spools, written or not
+                if f.packed is not None:
+                    f.packed.close()
         for sr in runs.values():
             self.log.info("source.done", source=sr.source, outcome=sr.outcome, **sr.stats)
         if self.config.publish:

@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS issues (
 CREATE INDEX IF NOT EXISTS issues_by_run ON issues (run_id, source);
 CREATE TABLE IF NOT EXISTS records (
     source TEXT NOT NULL, native_id TEXT NOT NULL, digest TEXT NOT NULL,
-    first_seen TEXT NOT NULL, changed_at TEXT NOT NULL, body TEXT NOT NULL,
+    first_seen TEXT NOT NULL, changed_at TEXT NOT NULL, body TEXT NOT NULL,  -- codec.pack_body
     PRIMARY KEY (source, native_id)
 );
 CREATE TABLE IF NOT EXISTS identities (
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS graph_hashes (
     graph TEXT PRIMARY KEY, digest TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS unified_blocks (
-    token TEXT PRIMARY KEY, organisation TEXT NOT NULL, text TEXT NOT NULL
+    token TEXT PRIMARY KEY, organisation TEXT NOT NULL, text TEXT NOT NULL  -- codec.pack_text
 );
 """
 _ACCEPTED = "(SELECT native_id FROM records WHERE source = ?)"

@@ -80,10 +80,11 @@ def test_state_keeps_bodies_and_blocks_packed(dev_run: tuple[config.Config, RunR
     assert [k[0] for k in kinds] == ["blob"]
     kinds = state.db.execute("SELECT DISTINCT typeof(text) FROM unified_blocks").fetchall()
     assert [k[0] for k in kinds] == ["blob"]
-    # and they read back as what was published: every record's subject is in the graph
+    # and each reads back as its own record: its id, and a subject that is in the graph
     store = published(cfg)
     for source in {s for s, _, _ in contract_rows(store)}:
-        for row in state.records(source).values():
+        for native, row in state.records(source).items():
+            assert (row["body"]["source"], row["body"]["native_id"]) == (source, native)
             subject = ox.NamedNode(row["body"]["subject"])
             assert next(iter(store.quads_for_pattern(subject, None, None, None)), None)
     blocks = state.unified_blocks()

@@ -74,10 +74,9 @@ class Blocks:
         changed = {t for t in self.before if t not in self.texts} | set(self.rebuilt)
         gone = _lines([self.before.get(t, "") for t in changed] + [before_replaced])
         come = _lines([self.texts.get(t, "") for t in changed] + [replaced])
-        unpack = codec.unpack_text
         return Patch(
-            old=[unpack(self.before[t]) for t in sorted(self.before)] + [before_replaced],
-            new=[unpack(self.texts[t]) for t in sorted(self.texts)] + [replaced],
+            old=_unpacked(self.before, before_replaced),
+            new=_unpacked(self.texts, replaced),
             removed=gone - come,
             added=come - gone,
         )
@@ -98,6 +97,13 @@ class Blocks:
                 yield token, org, text
 
         db.executemany("INSERT OR REPLACE INTO unified_blocks VALUES (?, ?, ?)", rows())
+
+
+def _unpacked(blocks: dict[str, Stored], last: str) -> Iterator[str]:
+    """Every block's text in token order, then ``last``: one block unpacked at a time."""
+    for token in sorted(blocks):
+        yield codec.unpack_text(blocks[token])
+    yield last
 
 
 def _lines(texts: list[Stored]) -> set[str]:

@@ -196,10 +196,10 @@ def replaced_statements(replaced: dict[str, str]) -> str:
 @dataclass
 class Patch:
     """A graph's change worked out by its builder: the whole old and new texts (in pieces,
-    for the digests) and the statements that go and come."""
+    for the digests; each is read once) and the statements that go and come."""
 
-    old: list[str]
-    new: list[str]
+    old: Iterable[str]
+    new: Iterable[str]
     removed: set[str]
     added: set[str]
 

@@ -445,8 +445,6 @@ class Publisher:
         db.executemany(
             f"INSERT OR REPLACE INTO records ({RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows()
         )
-        if f.packed is not None:
-            f.packed.close()
         gone = [(sid, native) for native in f.previous if native not in current]
         changes += [(run_id, stamp, sid, native, "delete") for _, native in gone]
         db.executemany("DELETE FROM records WHERE source = ? AND native_id = ?", gone)

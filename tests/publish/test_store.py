@@ -116,3 +116,16 @@ def test_a_copy_kept_by_an_earlier_version_still_gives_the_diff(tmp_path: Path) 
     store.flush()
     assert held(store) == set(changed.splitlines())
     assert copy.exists() and not copy.with_suffix(".gz").exists()
+
+
+def test_a_digest_without_its_copy_makes_the_next_write_whole(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store", workers=2)
+    store.sync_graph(GRAPH, statements(50))
+    store.flush()
+    copy = store._file(GRAPH)
+    assert copy is not None
+    copy.unlink()  # lost (or never written by a version that kept it elsewhere)
+    changed = statements(40) + statements(5, "w")
+    assert store.sync_graph(GRAPH, changed) == (45, 50)
+    store.flush()
+    assert held(store) == set(changed.splitlines())  # no statement of the old text is left
