@@ -109,11 +109,10 @@ def map_records(
             record = {mapping.rename.get(k, k): v for k, v in record.items()}
         groups.setdefault(_native_id(record, mapping, src_org_name), []).append((pos, record))
     result = MapResult([], [], src_org, src_org_name)
+    prefix = (_CODE_DIGEST + mapping.digest).encode("utf-8")
     for native, group in groups.items():
-        digest = hashlib.sha256(
-            (_CODE_DIGEST + mapping.digest).encode("utf-8")
-            + codec.dumps([r for _, r in group], sort_keys=True)
-        ).hexdigest()
+        content = codec.dumps([r for _, r in group], sort_keys=True)
+        digest = hashlib.sha256(prefix + content).hexdigest()
         if reuse is not None and reuse(native, digest):
             result.reused.append(native)
             continue

@@ -105,3 +105,12 @@ def test_language(raw: str, tag: str) -> None:
 def test_every_transform_is_documented() -> None:
     assert set(transforms.DOCS) == set(transforms.REGISTRY)
     assert all(doc for doc in transforms.DOCS.values())
+
+
+def test_text_tidies_every_kind_of_whitespace_as_the_slow_path_does() -> None:
+    # The fast path must not let through what the slow path would tidy (an em space, a line
+    # separator, a vertical tab...).
+    for c in map(chr, range(0x110000)):
+        if c.isspace() and c not in (" ", "\n"):
+            assert transforms.text(f"a{c}b", Context("x")) == "a b", hex(ord(c))
+    assert transforms.text("a\nb", Context("x")) == "a\nb"
