@@ -13,6 +13,8 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
+from federator.plan import plan
+
 RESULT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
@@ -42,8 +44,9 @@ def run_query(store: ox.Store, sparql: str) -> Any:
         check_read_only(sparql)  # updates and SERVICE are refused without running anything
     except Refused as exc:
         raise QueryError(exc.message) from exc
+    dataset: dict[str, Any] = {"use_default_graph_as_union": True}
     try:
-        return store.query(sparql, use_default_graph_as_union=True)
+        return store.query(plan(store, sparql, dataset), **dataset)
     except SyntaxError as exc:
         raise QueryError(str(exc)) from exc
 

@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -27,6 +26,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from federator.publish import snapshot
 from federator.server import negotiate, pages
 from federator.server.worker import GRAPH_TYPES, RESULT_TYPES, Job
+from federator.sparqltext import keywords
 
 MAX_BODY = 1024 * 1024  # bytes of query text accepted
 
@@ -73,18 +73,6 @@ UPDATE_WORDS = {
     "WITH",
 }
 
-# Lexical pieces of SPARQL that may contain anything: strings, IRIs, comments.
-_SKIP = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\x00-\x20]*>'
-    r"|#[^\n]*",
-    re.S,
-)
-_WORD = re.compile(r"(?<![?$:\w])[A-Za-z_]\w*(?![\w:])")
-
 
 class Refused(Exception):
     """A request this endpoint will not run; ``status`` says how it answers."""
@@ -92,11 +80,6 @@ class Refused(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status, self.message = status, message
-
-
-def keywords(sparql: str) -> list[str]:
-    """The bare words of a query outside strings, IRIs and comments, upper-cased."""
-    return [m.group(0).upper() for m in _WORD.finditer(_SKIP.sub(" ", sparql))]
 
 
 def check_read_only(sparql: str) -> None:
