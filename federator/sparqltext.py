@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 
-# Lexical pieces of SPARQL that may contain anything: strings, IRIs, comments.
+# Lexical pieces of SPARQL that may contain anything: strings, IRIs, comments. A quote or a
+# hash after a backslash is an escape in a local name (ex:a\#b) and starts neither.
 _SKIP = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
+    r'(?<!\\)"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|(?<!\\)'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|(?<!\\)"(?:[^"\\\n]|\\.)*"'
+    r"|(?<!\\)'(?:[^'\\\n]|\\.)*'"
     r'|<[^<>"{}|^`\\\x00-\x20]*>'
-    r"|#[^\n]*",
+    r"|(?<!\\)#[^\n]*",
     re.S,
 )
 _WORD = re.compile(r"(?<![?$:\w])[A-Za-z_]\w*(?![\w:])")

@@ -78,3 +78,10 @@ def test_federated_query_is_refused() -> None:
         check_read_only("SELECT * { service <http://example.org/sparql> { ?s ?p ?o } }")
     assert refused.value.status == 400
     check_read_only("SELECT ?service WHERE { ?service a <urn:Service> }")
+    # An escaped hash or quote in a local name starts no comment or string to hide behind.
+    for escape in ("\\#", "\\'"):
+        hidden = (
+            f"SELECT * {{ ?s ex:a{escape}b ?o . SERVICE <http://127.0.0.1:9/> {{ ?s ?p ?o }} }}"
+        )
+        with pytest.raises(Refused):
+            check_read_only(hidden)
