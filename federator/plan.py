@@ -16,31 +16,32 @@ is the same. The rewrite is kept to where that is plain and where it pays:
 - a SELECT whose WHERE clause is one block of triple patterns (no FILTER, OPTIONAL, GRAPH,
   sub-select, VALUES, dataset clause, property path or blank node);
 - every solution is needed: ORDER BY, GROUP BY or an aggregate, or no LIMIT and no row cap
-  below ``BIG`` (nested loops give the first rows at once; a hash join reads everything first);
-- no pattern names a resource or a value (other than the class of ``rdf:type``): with one, such
-  as ``?c dcterms:identifier "utrecht"``, nested loops start from the few solutions it has;
-- a star (patterns sharing a variable subject) of two or more patterns; it and every other
-  pattern sharing one of its variables must each have at least ``BIG`` solutions. That is
-  checked by counting at most ``BIG`` solutions of each pattern (a few milliseconds each), so a
-  small pattern nearby (``?org skos:prefLabel ?name``) keeps the nested loops.
-Anything else, or anything the parser does not take, runs as written.
+  at or below ``BIG`` (nested loops give the first rows at once; a hash join reads everything
+  first);
+- no BASE, no escaped local names (rdflib and Oxigraph read those differently), and no
+  pattern names a resource or a value other than the class of ``rdf:type``: with one, such as
+  ``?c dcterms:identifier "utrecht"``, nested loops start from the few solutions it has;
+- a star (patterns sharing a variable subject) of two or more patterns, each with at least
+  ``BIG`` solutions, and each group of the other patterns joined to it (say, the catalogues
+  and their ``dcat:record`` links) has at least ``BIG`` solutions too: otherwise nested loops
+  enter the star from those few. Each count stops at ``BIG`` (milliseconds for a pattern, tens
+  of milliseconds for a group).
+Anything else runs as written, and so does a rewrite Oxigraph refuses, so that its error is
+about the text the user wrote.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef, Variable
-from rdflib.namespace import RDF
 
 from federator.sparqltext import keywords, masked
 
 BIG = 10_000  # solutions from which a pattern is read whole rather than looked up
 
-_EVERY_SOLUTION = {"ORDER", "GROUP", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
 _NOT_PLANNED = {
+    "BASE",
     "OPTIONAL",
     "FILTER",
     "UNION",
@@ -52,8 +53,22 @@ _NOT_PLANNED = {
     "VALUES",
     "FROM",
 }
+_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
-Triple = tuple[Any, Any, Any]
+Triple = tuple[str, str, str]  # terms as SPARQL writes them: ?var, <iri>, "literal"
+
+
+def run_planned(
+    store: ox.Store, sparql: str, dataset: dict[str, Any], row_limit: int | None = None
+) -> Any:
+    """``store.query`` of the planned query; of the query as written if Oxigraph refuses it."""
+    planned = plan(store, sparql, dataset, row_limit)
+    if planned != sparql:
+        try:
+            return store.query(planned, **dataset)
+        except SyntaxError:
+            pass  # rdflib read more into it than Oxigraph does: its error is about the original
+    return store.query(sparql, **dataset)
 
 
 def plan(
@@ -68,118 +83,148 @@ def plan(
     ``dataset`` holds the keyword arguments the query will run with (its default graph),
     ``row_limit`` the most rows the caller will read.
     """
-    big = BIG if big is None else big
-    words = keywords(sparql)
-    if not _plannable(words, row_limit, big):
+    try:
+        return _plan(store, sparql, dataset, row_limit, BIG if big is None else big)
+    except Exception:  # noqa: BLE001 - what the planner cannot read or count runs as written
         return sparql
-    triples = _triples(sparql)
-    if not triples or any(_names_a_term(t) for t in triples):
+
+
+def _plan(
+    store: ox.Store, sparql: str, dataset: dict[str, Any], row_limit: int | None, big: int
+) -> str:
+    words = keywords(sparql)
+    first = next((w for w in words if w != "PREFIX"), None)
+    if first != "SELECT" or words.count("SELECT") != 1 or _NOT_PLANNED.intersection(words):
+        return sparql
+    if "\\" in masked(sparql):
+        return sparql
+    read = _read(sparql)
+    if read is None:
+        return sparql
+    triples, reads_all, limited = read
+    # Without ORDER BY, GROUP BY or an aggregate, a LIMIT or a row cap at or below BIG is
+    # reached by nested loops from at most that many solutions: fewer than reading a pattern
+    # of at least BIG whole.
+    if not reads_all and (limited or (row_limit is not None and row_limit <= big)):
+        return sparql
+    if any(_names_a_term(t) for t in triples):
         return sparql
     counts = _Counts(store, dataset, big)
     split = [star for star in _stars(triples) if _worth_splitting(star, triples, counts)]
-    if not split:
-        return sparql
     where = _where_span(sparql)
-    if where is None:
+    if not split or where is None:
         return sparql
-    return sparql[: where[0]] + _group(triples, split) + sparql[where[1] :]
+    return sparql[: where[0]] + _where_clause(triples, split) + sparql[where[1] :]
 
 
-def _plannable(words: list[str], row_limit: int | None, big: int) -> bool:
-    first = next((w for w in words if w not in ("PREFIX", "BASE")), None)
-    if first != "SELECT" or words.count("SELECT") != 1 or _NOT_PLANNED.intersection(words):
-        return False
-    if _EVERY_SOLUTION.intersection(words):
-        return True
-    return "LIMIT" not in words and (row_limit is None or row_limit > big)
-
-
-def _triples(sparql: str) -> list[Triple] | None:
-    """The WHERE clause's triple patterns, when it is exactly one block of them."""
-    # Imported here: most queries never get this far, and rdflib's SPARQL parser is slow to load.
+def _read(sparql: str) -> tuple[list[Triple], bool, bool] | None:
+    """The WHERE clause's triple patterns in the order written, when it is exactly one block
+    of them; whether the query reads every solution whatever its LIMIT (ORDER BY, GROUP BY,
+    an aggregate); and whether it has a LIMIT."""
+    # Imported here: most queries never get this far, and rdflib is slow to load.
+    from rdflib import Literal, URIRef, Variable
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
-    try:
-        tree = parseQuery(sparql)
-        query = tree[1]
-        parts = query.where.part
-        if query.name != "SelectQuery" or query.datasetClause or len(parts) != 1:
-            return None
-        if parts[0].name != "TriplesBlock":
-            return None
-        bgps = list(_bgps(translateQuery(tree).algebra))
-    except Exception:  # noqa: BLE001 - whatever rdflib cannot take runs unplanned
+    tree = parseQuery(sparql)
+    query = tree[1]
+    if query.name != "SelectQuery" or query.datasetClause or len(query.where.part) != 1:
         return None
-    if len(bgps) != 1:
+    if query.where.part[0].name != "TriplesBlock":
         return None
-    triples = [tuple(t) for t in bgps[0]["triples"]]
-    for s, p, o in triples:
-        if not isinstance(p, URIRef) or any(isinstance(term, BNode) for term in (s, o)):
-            return None
-        if not all(isinstance(term, (Variable, URIRef, Literal)) for term in (s, o)):
-            return None
-    return triples
+    algebra = translateQuery(tree).algebra  # also resolves the block's names, in place
+    if sum(1 for _ in _nodes(algebra, "BGP")) != 1:
+        return None
+    reads_all = bool(
+        query.orderby
+        or query.groupby
+        or query.having
+        or next(_nodes(algebra, "AggregateJoin"), None) is not None
+    )
+    limited = bool(query.limitoffset and query.limitoffset.limit is not None)
+    triples: list[Triple] = []
+    for same_subject in query.where.part[0].triples:
+        terms = list(same_subject)
+        for i in range(0, len(terms), 3):
+            s, p, o = terms[i : i + 3]
+            if not isinstance(p, URIRef):
+                return None  # a property path
+            if not all(isinstance(term, Variable | URIRef | Literal) for term in (s, o)):
+                return None  # a blank node
+            triples.append((s.n3(), p.n3(), o.n3()))
+    return triples, reads_all, limited
 
 
-def _bgps(node: Any) -> Any:
-    if getattr(node, "name", None) == "BGP":
+def _nodes(node: Any, name: str) -> Any:
+    if getattr(node, "name", None) == name:
         yield node
-        return
     if isinstance(node, dict):
         for value in node.values():
-            yield from _bgps(value)
+            yield from _nodes(value, name)
     elif isinstance(node, list | tuple):
         for value in node:
-            yield from _bgps(value)
-
-
-def _stars(triples: list[Triple]) -> list[list[Triple]]:
-    by_subject: dict[Variable, list[Triple]] = defaultdict(list)
-    for triple in triples:
-        if isinstance(triple[0], Variable):
-            by_subject[triple[0]].append(triple)
-    return [star for star in by_subject.values() if len(star) > 1]
+            yield from _nodes(value, name)
 
 
 def _names_a_term(triple: Triple) -> bool:
     s, p, o = triple
-    return not isinstance(s, Variable) or not (isinstance(o, Variable) or p == RDF.type)
+    return not s.startswith("?") or not (o.startswith("?") or (p == _RDF_TYPE and o[0] == "<"))
+
+
+def _stars(triples: list[Triple]) -> list[list[Triple]]:
+    by_subject: dict[str, list[Triple]] = {}
+    for triple in triples:
+        by_subject.setdefault(triple[0], []).append(triple)
+    return [star for star in by_subject.values() if len(star) > 1]
 
 
 class _Counts:
-    """Solutions per pattern, counted up to ``big`` and remembered for the query."""
+    """Solutions of a pattern or a group of patterns, counted up to ``big``, remembered."""
 
     def __init__(self, store: ox.Store, dataset: dict[str, Any], big: int) -> None:
         self.store, self.dataset, self.big = store, dataset, big
-        self.known: dict[Triple, int] = {}
+        self.known: dict[frozenset[Triple], int] = {}
 
-    def large(self, triple: Triple) -> bool:
-        if triple not in self.known:
+    def large(self, group: list[Triple]) -> bool:
+        key = frozenset(group)
+        if key not in self.known:
+            patterns = " ".join(f"{_n3(t)} ." for t in group)
             probe = (
-                f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT * WHERE {{ {_n3(triple)} }} "
+                f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT * WHERE {{ {patterns} }} "
                 f"LIMIT {self.big} }}"
             )
             solutions = self.store.query(probe, **self.dataset)
             assert isinstance(solutions, ox.QuerySolutions)
-            self.known[triple] = int(next(solutions)["n"].value)
-        return self.known[triple] >= self.big
+            self.known[key] = int(next(solutions)["n"].value)
+        return self.known[key] >= self.big
 
 
 def _worth_splitting(star: list[Triple], triples: list[Triple], counts: _Counts) -> bool:
-    names = {term for triple in star for term in triple if isinstance(term, Variable)}
-    neighbours = [
-        t
-        for t in triples
-        if t not in star and any(term in names for term in t if isinstance(term, Variable))
-    ]
     # Class patterns first: they are the likeliest to be small, and one small pattern settles it.
-    ordered = sorted(star, key=lambda t: t[1] != RDF.type) + neighbours
-    return all(counts.large(triple) for triple in ordered)
+    own = sorted(star, key=lambda t: t[1] != _RDF_TYPE)
+    if not all(counts.large([t]) for t in own):
+        return False
+    others = [t for t in triples if t not in star]
+    return all(counts.large(group) for group in _joined_to(star, others))
+
+
+def _joined_to(star: list[Triple], others: list[Triple]) -> list[list[Triple]]:
+    """The other patterns in groups connected by shared variables, those that touch the star."""
+    groups: list[tuple[set[str], list[Triple]]] = []
+    for triple in others:
+        names = {term for term in triple if term.startswith("?")}
+        touching = [g for g in groups if g[0] & names]
+        merged = (names.union(*(g[0] for g in touching)), [x for g in touching for x in g[1]])
+        merged[1].append(triple)
+        groups = [g for g in groups if g not in touching] + [merged]
+    star_names = {term for triple in star for term in triple if term.startswith("?")}
+    return [patterns for names, patterns in groups if names & star_names]
 
 
 def _where_span(sparql: str) -> tuple[int, int] | None:
-    """Where the WHERE clause's braces open and close (both included)."""
+    """Where the WHERE clause's braces open and close (both included). Sub-selects, EXISTS and
+    VALUES were refused before, so the first braces outside strings, IRIs and comments are
+    the WHERE clause's, and nothing inside it has braces."""
     text = masked(sparql)
     start = text.find("{")
     end = text.find("}", start)
@@ -188,7 +233,7 @@ def _where_span(sparql: str) -> tuple[int, int] | None:
     return start, end + 1
 
 
-def _group(triples: list[Triple], split: list[list[Triple]]) -> str:
+def _where_clause(triples: list[Triple], split: list[list[Triple]]) -> str:
     apart = {triple for star in split for triple in star}
     lines = [f"  {_n3(t)} ." for t in triples if t not in apart]
     lines += [f"  {{ SELECT * WHERE {{ {_n3(t)} }} }}" for t in triples if t in apart]
@@ -196,4 +241,4 @@ def _group(triples: list[Triple], split: list[list[Triple]]) -> str:
 
 
 def _n3(triple: Triple) -> str:
-    return " ".join(term.n3() for term in triple)
+    return " ".join(triple)

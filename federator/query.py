@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from federator.plan import plan
+from federator.plan import run_planned
 
 RESULT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
@@ -46,7 +46,7 @@ def run_query(store: ox.Store, sparql: str) -> Any:
         raise QueryError(exc.message) from exc
     dataset: dict[str, Any] = {"use_default_graph_as_union": True}
     try:
-        return store.query(plan(store, sparql, dataset), **dataset)
+        return run_planned(store, sparql, dataset)
     except SyntaxError as exc:
         raise QueryError(str(exc)) from exc
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -18,6 +19,7 @@ from helpers import write_config
 from federator import config, plan, query
 from federator.demo import demo_registers
 from federator.pipeline import Federator
+from federator.plan import run_planned
 from federator.publish import snapshot
 from federator.sim import RegisterServer
 
@@ -67,8 +69,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ox.Store]:
     yield published
 
 
-def answers(store: ox.Store, sparql: str) -> Counter[tuple[str, ...]]:
-    solutions = store.query(sparql, **UNION)
+def answers(store: ox.Store, sparql: str, run: Any = None) -> Counter[tuple[str, ...]]:
+    solutions = run(store, sparql, UNION) if run else store.query(sparql, **UNION)
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
     return Counter(tuple(str(s[n]) for n in names) for s in solutions)
@@ -102,6 +104,19 @@ def test_large_stars_only_are_read_whole(store: ox.Store) -> None:
     assert plan.plan(store, contract, UNION, big=1000) == contract
 
 
+def test_a_named_value_is_what_keeps_the_lookups(store: ox.Store) -> None:
+    named = (QUERIES / "as-written" / "constant-object.rq").read_text(encoding="utf-8")
+    unnamed = named.replace("<https://w3id.org/federator/vocab/status/in-gebruik>", "?status")
+    assert plan.plan(store, unnamed, UNION, big=BIG) != unnamed
+
+
+def test_a_small_group_two_patterns_away_keeps_the_lookups(store: ox.Store) -> None:
+    two_hops = (QUERIES / "as-written" / "small-group-two-hops.rq").read_text(encoding="utf-8")
+    # Without the labels, the publishers are joined to the records by many solutions.
+    one_hop = two_hops.replace("?org skos:altLabel ?label .", "").replace("?label", "?org")
+    assert plan.plan(store, one_hop, UNION, big=BIG) != one_hop
+
+
 def test_a_row_cap_keeps_the_first_rows_quick(store: ox.Store) -> None:
     contract = (QUERIES / "planned" / "contract.rq").read_text(encoding="utf-8")
     assert plan.plan(store, contract, UNION, row_limit=BIG, big=BIG) == contract
@@ -114,11 +129,12 @@ def test_the_query_command_runs_the_plan(store: ox.Store, monkeypatch: pytest.Mo
     ran: list[str] = []
 
     def planned(*args: object, **kwargs: object) -> str:
-        ran.append(plan.plan(*args, **kwargs))  # type: ignore[arg-type]
+        ran.append(original(*args, **kwargs))  # type: ignore[arg-type]
         return ran[-1]
 
+    original = plan.plan
     monkeypatch.setattr(plan, "BIG", BIG)
-    monkeypatch.setattr(query, "plan", planned)
+    monkeypatch.setattr(plan, "plan", planned)
     contract = (QUERIES / "planned" / "contract.rq").read_text(encoding="utf-8")
     rows = Counter(
         (str(s["source"]), str(s["id"]), str(s["algorithm"]))
@@ -126,3 +142,58 @@ def test_the_query_command_runs_the_plan(store: ox.Store, monkeypatch: pytest.Mo
     )
     assert ran and ran[0] != contract
     assert rows == answers(store, contract)
+
+
+# Edge cases of reading a query, on a small store of thirty resources made here.
+EX = "http://ex/"
+
+
+@pytest.fixture(scope="module")
+def small() -> ox.Store:
+    """Thirty ``ex:R`` in two graphs, every fifth typed in a third graph too."""
+    store = ox.Store()
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    for i in range(30):
+        s, graph = ox.NamedNode(f"{EX}r{i}"), ox.NamedNode(f"{EX}g{i % 2}")
+        store.add(ox.Quad(s, rdf_type, ox.NamedNode(f"{EX}R"), graph))
+        if i % 5 == 0:
+            store.add(ox.Quad(s, rdf_type, ox.NamedNode(f"{EX}R"), ox.NamedNode(f"{EX}g9")))
+        store.add(ox.Quad(s, ox.NamedNode(f"{EX}id"), ox.Literal(f"r{i}"), graph))
+        store.add(ox.Quad(s, ox.NamedNode(f"{EX}item-count"), ox.Literal(str(i)), graph))
+        store.add(ox.Quad(s, ox.NamedNode(f"{EX}a.b"), ox.Literal(str(i)), graph))
+    return store
+
+
+def test_a_hyphenated_name_is_not_an_aggregate(small: ox.Store) -> None:
+    listing = f"PREFIX ex: <{EX}> SELECT ?r ?n WHERE {{ ?r a ex:R ; ex:item-count ?n }}"
+    assert plan.plan(small, listing, UNION, big=BIG) != listing
+    first = listing + " LIMIT 5"
+    assert plan.plan(small, first, UNION, big=BIG) == first
+
+
+def test_base_and_escaped_names_run_as_written(small: ox.Store) -> None:
+    based = "BASE <http://ex/> SELECT ?s ?o WHERE { ?s a <R> ; <id> ?o }"
+    escaped = f"PREFIX ex: <{EX}> SELECT ?s ?o WHERE {{ ?s a ex:R ; ex:a\\.b ?o }}"
+    for sparql in (based, escaped):
+        assert plan.plan(small, sparql, UNION, big=BIG) == sparql
+        expected = answers(small, sparql)
+        assert sum(expected.values()) > 0 and answers(small, sparql, run_planned) == expected
+
+
+def test_a_statement_in_two_graphs_counts_the_same_either_way(small: ox.Store) -> None:
+    sparql = f"PREFIX ex: <{EX}> SELECT ?s ?i WHERE {{ ?s a ex:R ; ex:id ?i }}"
+    planned = plan.plan(small, sparql, UNION, big=BIG)
+    assert planned != sparql
+    assert answers(small, planned) == answers(small, sparql)
+
+
+def test_a_rewrite_oxigraph_refuses_gets_the_error_of_the_query_as_written(
+    small: ox.Store,
+) -> None:
+    ungrouped = f"PREFIX ex: <{EX}>\nSELECT ?s ?i WHERE {{ ?s a ex:R ; ex:id ?i }} GROUP BY ?s"
+    assert plan.plan(small, ungrouped, UNION, big=BIG) != ungrouped
+    with pytest.raises(SyntaxError) as as_written:
+        small.query(ungrouped, **UNION)
+    with pytest.raises(SyntaxError) as planned:
+        run_planned(small, ungrouped, UNION)
+    assert str(planned.value) == str(as_written.value)

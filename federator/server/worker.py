@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from federator.plan import plan
+from federator.plan import run_planned
 from federator.publish import snapshot
 from federator.server.lifeline import die_with_parent
 
@@ -107,7 +107,7 @@ def execute(view: SnapshotView, job: Job) -> Answer:
     if job.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     try:
-        result = store.query(plan(store, job.query, kwargs, row_limit=job.limit), **kwargs)
+        result = run_planned(store, job.query, kwargs, row_limit=job.limit)
         if isinstance(result, ox.QueryBoolean):
             media, fmt = RESULT_TYPES[job.results]
             return Answer(200, media, result.serialize(format=fmt) or b"")
