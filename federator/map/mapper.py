@@ -102,17 +102,10 @@ def map_records(
     if harvested.graph is not None:
         raw = records_from_graph(harvested.graph, mapping)
     src_org, src_org_name = source_organisation(source, minter)
-    groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for i, record in enumerate(raw):
-        pos = positions[i] if positions is not None else i
-        if mapping.rename:
-            record = {mapping.rename.get(k, k): v for k, v in record.items()}
-        groups.setdefault(_native_id(record, mapping, src_org_name), []).append((pos, record))
     result = MapResult([], [], src_org, src_org_name)
-    prefix = (_CODE_DIGEST + mapping.digest).encode("utf-8")
-    for native, group in groups.items():
-        content = codec.dumps([r for _, r in group], sort_keys=True)
-        digest = hashlib.sha256(prefix + content).hexdigest()
+    prefix = digest_prefix(mapping)
+    for native, group in _groups(raw, mapping, src_org_name, positions).items():
+        digest = _digest(prefix, group)
         if reuse is not None and reuse(native, digest):
             result.reused.append(native)
             continue
@@ -134,6 +127,41 @@ def map_records(
         first.digest = digest
         result.records.append(first)
     return result
+
+
+def digests_by_native(
+    raw: list[dict[str, Any]], mapping: Mapping, src_org_name: str
+) -> dict[str, tuple[str, list[int]]]:
+    """Each native id's content digest and where its raw records are, as ``map_records``
+    groups and digests them: enough to tell which registrations changed without mapping."""
+    prefix = digest_prefix(mapping)
+    return {
+        native: (_digest(prefix, group), [pos for pos, _ in group])
+        for native, group in _groups(raw, mapping, src_org_name, None).items()
+    }
+
+
+def digest_prefix(mapping: Mapping) -> bytes:
+    """What every digest also covers: federator's code and the mapping file."""
+    return (_CODE_DIGEST + mapping.digest).encode("utf-8")
+
+
+def _groups(
+    raw: list[dict[str, Any]], mapping: Mapping, src_org_name: str, positions: list[int] | None
+) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """Raw records (renamed by the mapping) with their positions, by native id, in order."""
+    groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for i, record in enumerate(raw):
+        pos = positions[i] if positions is not None else i
+        if mapping.rename:
+            record = {mapping.rename.get(k, k): v for k, v in record.items()}
+        groups.setdefault(_native_id(record, mapping, src_org_name), []).append((pos, record))
+    return groups
+
+
+def _digest(prefix: bytes, group: list[tuple[int, dict[str, Any]]]) -> str:
+    content = codec.dumps([r for _, r in group], sort_keys=True)
+    return hashlib.sha256(prefix + content).hexdigest()
 
 
 def native_id_of(record: dict[str, Any], mapping: Mapping, src_org_name: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from helpers import SHARED, serve_scenario, write_config
 
-from federator import config
+from federator import codec, config
 from federator.map import parallel
 from federator.pipeline import Federator
 from federator.sim import Registers, RegisterServer
@@ -35,14 +35,14 @@ def federate(tmp_path: Path) -> tuple[list[tuple[str, str, str]], list[tuple[str
     return [tuple(r) for r in records], [tuple(i) for i in issues]
 
 
-def test_workers_map_and_validate_like_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The worker pools started, with the national register (1,518 records) large enough for
+    two workers and several parts each."""
     if parallel.WORKERS < 2:
         pytest.skip("one core: the workers are never started")
-    alone = federate(tmp_path / "alone")
-    monkeypatch.setattr(parallel, "MIN_RECORDS", 100)  # the national register: 2 workers
-    monkeypatch.setattr(parallel, "PART", 300)  # ... given several parts each
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 100)
+    monkeypatch.setattr(parallel, "PART", 300)
     started: list[str] = []
 
     class Counted:  # the real context, counting the pools it starts
@@ -54,9 +54,55 @@ def test_workers_map_and_validate_like_one_process(
             return getattr(self.real, name)
 
     monkeypatch.setattr(parallel, "multiprocessing", SimpleNamespace(get_context=Counted))
+    return started
+
+
+def test_workers_map_and_validate_like_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[str]
+) -> None:
+    with monkeypatch.context() as alone:
+        alone.setattr(parallel, "MIN_RECORDS", 10**9)  # every source in this process
+        in_one = federate(tmp_path / "alone")
+    assert pools == []
     shared = federate(tmp_path / "shared")
-    assert started == ["spawn"]
-    assert shared == alone
+    assert pools == ["spawn"]
+    assert shared == in_one
+
+
+def test_a_rerun_maps_only_what_changed_without_workers(tmp_path: Path, pools: list[str]) -> None:
+    scenario = SHARED / "federation-dev"
+    with RegisterServer(Registers()) as server:
+        sources = serve_scenario(server, scenario)
+        fed = Federator(config.load(write_config(tmp_path / "f.yaml", sources)))
+        fed.run_once()
+        assert pools == ["spawn"]
+        api = server.registers.api_records
+        in_order = server.registers.in_api_order()
+        for i in (500, 900):  # two registrations edited, the other 1,516 as they were
+            in_order[i]["name"] += " (gewijzigd)"
+        national = fed.run_once().sources["national"]
+        rerun = stored_records(fed)
+        fed.close()
+    assert pools == ["spawn"]  # the two changed ones were mapped here
+    assert national.stats["changed"] == 2 and national.stats["unchanged"] > 1000
+    edited = [b for _, _, b in rerun if b["values"]["name"].endswith("(gewijzigd)")]
+    assert sorted(b["position"] for b in edited) == [500, 900]  # their places in the harvest
+    # The same records (positions in the harvest included) as federating the edited registers
+    # from scratch.
+    with RegisterServer(Registers()) as server:
+        sources = serve_scenario(server, scenario)
+        server.registers.api_records = api
+        fresh = Federator(config.load(write_config(tmp_path / "fresh.yaml", sources)))
+        fresh.run_once()
+        assert stored_records(fresh) == rerun
+        fresh.close()
+
+
+def stored_records(fed: Federator) -> list[tuple[str, str, dict[str, Any]]]:
+    rows = fed.state.db.execute(
+        "SELECT source, native_id, body FROM records ORDER BY source, native_id"
+    )
+    return [(source, native, codec.unpack_body(body)) for source, native, body in rows]
 
 
 def test_mapping_in_small_batches_gives_the_same_records(
