@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,7 +60,6 @@ class MapResult:
     duplicates: list[tuple[str, int]]  # (native id, position) dropped as repeats
     organisation: str  # the source's own organisation IRI (catalogue publisher)
     organisation_name: str
-    reused: list[str] = field(default_factory=list)  # unchanged: previous mapping stands
 
 
 def source_organisation(source: SourceConfig, minter: Minter) -> tuple[str, str]:
@@ -90,25 +88,19 @@ def map_records(
     harvested: Harvested,
     mapping: Mapping,
     minter: Minter,
-    reuse: Callable[[str, str], bool] | None = None,
     positions: list[int] | None = None,
 ) -> MapResult:
     """Map every raw record, grouped by native id: the first wins, other-language copies merge.
-
-    ``reuse(native_id, digest)`` says whether the previously mapped record with that content
-    digest can stand: such records are not mapped again (they are listed in ``reused``).
-    """
+    Each record gets its registration's content digest (``digests_by_native`` works the same
+    out without mapping, to tell which registrations changed)."""
     raw = harvested.records
     if harvested.graph is not None:
         raw = records_from_graph(harvested.graph, mapping)
     src_org, src_org_name = source_organisation(source, minter)
     result = MapResult([], [], src_org, src_org_name)
-    prefix = digest_prefix(mapping)
+    prefix = _digest_prefix(mapping)
     for native, group in _groups(raw, mapping, src_org_name, positions).items():
-        digest = _digest(prefix, group)
-        if reuse is not None and reuse(native, digest):
-            result.reused.append(native)
-            continue
+        digest = _digest(prefix, [record for _, record in group])
         first: MappedRecord | None = None
         for pos, record in group:
             rec = _map_one(source, record, mapping, minter, src_org, src_org_name, pos, native)
@@ -134,14 +126,18 @@ def digests_by_native(
 ) -> dict[str, tuple[str, list[int]]]:
     """Each native id's content digest and where its raw records are, as ``map_records``
     groups and digests them: enough to tell which registrations changed without mapping."""
-    prefix = digest_prefix(mapping)
+    where: dict[str, list[int]] = {}
+    for i, record in enumerate(raw):
+        where.setdefault(native_id_of(record, mapping, src_org_name), []).append(i)
+    prefix = _digest_prefix(mapping)
+    # Renamed one registration at a time: a renamed copy of the whole harvest is a gigabyte.
     return {
-        native: (_digest(prefix, group), [pos for pos, _ in group])
-        for native, group in _groups(raw, mapping, src_org_name, None).items()
+        native: (_digest(prefix, [_renamed(raw[i], mapping) for i in members]), members)
+        for native, members in where.items()
     }
 
 
-def digest_prefix(mapping: Mapping) -> bytes:
+def _digest_prefix(mapping: Mapping) -> bytes:
     """What every digest also covers: federator's code and the mapping file."""
     return (_CODE_DIGEST + mapping.digest).encode("utf-8")
 
@@ -153,22 +149,24 @@ def _groups(
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for i, record in enumerate(raw):
         pos = positions[i] if positions is not None else i
-        if mapping.rename:
-            record = {mapping.rename.get(k, k): v for k, v in record.items()}
+        record = _renamed(record, mapping)
         groups.setdefault(_native_id(record, mapping, src_org_name), []).append((pos, record))
     return groups
 
 
-def _digest(prefix: bytes, group: list[tuple[int, dict[str, Any]]]) -> str:
-    content = codec.dumps([r for _, r in group], sort_keys=True)
-    return hashlib.sha256(prefix + content).hexdigest()
+def _renamed(record: dict[str, Any], mapping: Mapping) -> dict[str, Any]:
+    if not mapping.rename:
+        return record
+    return {mapping.rename.get(k, k): v for k, v in record.items()}
+
+
+def _digest(prefix: bytes, records: list[dict[str, Any]]) -> str:
+    return hashlib.sha256(prefix + codec.dumps(records, sort_keys=True)).hexdigest()
 
 
 def native_id_of(record: dict[str, Any], mapping: Mapping, src_org_name: str) -> str:
     """The native id a raw record will get (after the mapping's renames)."""
-    if mapping.rename:
-        record = {mapping.rename.get(k, k): v for k, v in record.items()}
-    return _native_id(record, mapping, src_org_name)
+    return _native_id(_renamed(record, mapping), mapping, src_org_name)
 
 
 def _native_id(record: dict[str, Any], mapping: Mapping, src_org_name: str) -> str:

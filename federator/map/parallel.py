@@ -1,9 +1,10 @@
-"""Map and validate a source's records, on every core when the source is large.
+"""Map and validate a source's changed records, on every core when they are many.
 
-Records are split by native id (so the language copies and duplicates of one registration stay
-together) into parts of about ``PART`` records, which go to ``WORKERS`` processes through
-pickle files; each part is mapped, validated and turned into record bodies there. Small
-sources stay in this process: starting a worker costs more than they do.
+A registration whose content digest is the one in state is not mapped again: that is worked
+out here first, from the raw records. The rest are split by native id (so the language copies
+and duplicates of one registration stay together) into parts of about ``PART`` records, which
+go to ``WORKERS`` processes through pickle files; each part is mapped, validated and turned
+into record bodies there. A few records stay in this process: starting a worker costs more.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ BATCH = 5000  # records mapped and validated at a time in this process
 PART = BATCH
 
 
+Part = tuple[list[dict[str, Any]], list[int]]  # raw records, and their places in the harvest
+
+
 @dataclass
 class Batch:
     """What mapping and validating (part of) a source produced."""
@@ -48,7 +52,7 @@ class Batch:
     bodies: list[dict[str, Any]] = field(default_factory=list)  # accepted, newly mapped
     issues: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[tuple[str, int]] = field(default_factory=list)
-    reused: list[str] = field(default_factory=list)  # unchanged: previous body stands
+    reused: list[str] = field(default_factory=list)  # native ids: unchanged, previous body stands
     # Native id -> the body as state stores it, made where the body was (in the workers, at
     # scale): serialising in the parent was 1.8 s of a 20,000 run's publish.
     packed: dict[str, bytes] = field(default_factory=dict)
@@ -72,13 +76,12 @@ def map_and_validate(
     records: list[dict[str, Any]],
     mapping: spec.Mapping,
     minter: Minter,
-    digests: dict[str, str],
     positions: list[int] | None = None,
 ) -> Batch:
-    """Map, validate and make bodies of ``records`` in this process; unchanged ones (by
-    digest) are reused. Done ``BATCH`` records at a time (a registration's copies together),
-    so that only the bodies are held, not every mapped record besides. ``positions`` are the
-    records' places in the harvest, when they are not all of it."""
+    """Map, validate and make bodies of ``records`` in this process, ``BATCH`` records at a
+    time (a registration's copies together), so that only the bodies are held, not every
+    mapped record besides. ``positions`` are the records' places in the harvest, when they
+    are not all of it."""
     _, org_name = source_organisation(source, minter)
     groups: dict[str, list[int]] = {}
     for i, record in enumerate(records):
@@ -87,10 +90,10 @@ def map_and_validate(
     for members in groups.values():
         part += members
         if len(part) >= BATCH:
-            result.merge(_map_part(source, records, positions, part, mapping, minter, digests))
+            result.merge(_map_part(source, records, positions, part, mapping, minter))
             part = []
     if part or not result.seconds:
-        result.merge(_map_part(source, records, positions, part, mapping, minter, digests))
+        result.merge(_map_part(source, records, positions, part, mapping, minter))
     return result
 
 
@@ -100,7 +103,7 @@ def _map_file(source: SourceConfig, path: Path, mapping_path: Path, base_iri: st
     records, positions = pickle.loads(path.read_bytes())
     mapping, minter = spec.load(mapping_path), Minter(base_iri)
     everything = list(range(len(records)))
-    return _map_part(source, records, positions, everything, mapping, minter, {})
+    return _map_part(source, records, positions, everything, mapping, minter)
 
 
 def _map_part(
@@ -110,7 +113,6 @@ def _map_part(
     part: list[int],
     mapping: spec.Mapping,
     minter: Minter,
-    digests: dict[str, str],
 ) -> Batch:
     from federator.validate import issue, validate
 
@@ -121,7 +123,6 @@ def _map_part(
         Harvested(source.id, [], records=[records[i] for i in part]),
         mapping,
         minter,
-        reuse=lambda native, digest: digests.get(native) == digest,
         positions=[positions[i] if positions is not None else i for i in part],
     )
     mapped_at = time.perf_counter()
@@ -139,7 +140,7 @@ def _map_part(
         bodies,
         verdict.issues + dupes,
         mapped.duplicates,
-        mapped.reused,
+        [],
         packed,
         len(verdict.rejected),
         {"map": mapped_at - started, "validate": time.perf_counter() - mapped_at},
@@ -153,12 +154,13 @@ def run(
     minter: Minter,
     digests: dict[str, str],
 ) -> Batch:
-    """Map and validate a whole harvest, split over ``WORKERS`` processes when it is large."""
+    """Map and validate a harvest's changed records (``digests``: native id -> digest in
+    state), split over ``WORKERS`` processes when they are many."""
     records = harvested.records
     if harvested.graph is not None:
         records = records_from_graph(harvested.graph, mapping)
     _, org_name = source_organisation(source, minter)
-    started = time.perf_counter()
+    check_started = time.perf_counter()
     reused: list[str] = []
     positions: list[int] | None = None
     if digests:
@@ -173,10 +175,10 @@ def run(
                 positions += members
         positions.sort()
         records = [records[i] for i in positions]
-        digests = {}  # what is left changed (or is new)
-    checked = time.perf_counter() - started
+        harvested.records = []  # the rest is not needed: at 100,000 it is a gigabyte
+    check_seconds = time.perf_counter() - check_started
     if len(records) < MIN_RECORDS or WORKERS < 2:
-        result = map_and_validate(source, records, mapping, minter, digests, positions)
+        result = map_and_validate(source, records, mapping, minter, positions)
     else:
         parts = _parts(records, positions, mapping, org_name)
         # The harvest's raw records go to the workers through files and are released here: at
@@ -187,11 +189,8 @@ def run(
         del records
         result = _map_on_workers(source, parts, mapping, minter)
     result.reused += reused
-    result.seconds["map"] = result.seconds.get("map", 0.0) + checked
+    result.seconds["map"] = result.seconds.get("map", 0.0) + check_seconds
     return result
-
-
-Part = tuple[list[dict[str, Any]], list[int]]  # raw records, and their places in the harvest
 
 
 def _parts(

@@ -69,7 +69,24 @@ def test_workers_map_and_validate_like_one_process(
     assert shared == in_one
 
 
-def test_a_rerun_maps_only_what_changed_without_workers(tmp_path: Path, pools: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("min_records", "pools_after"), [(100, 1), (1, 2)], ids=["here", "workers"]
+)
+def test_a_rerun_maps_only_what_changed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pools: list[str],
+    min_records: int,
+    pools_after: int,
+) -> None:
+    batches: dict[str, parallel.Batch] = {}
+    run = parallel.run
+
+    def kept(source: Any, *args: Any) -> parallel.Batch:
+        batches[source.id] = run(source, *args)
+        return batches[source.id]
+
+    monkeypatch.setattr(parallel, "run", kept)
     scenario = SHARED / "federation-dev"
     with RegisterServer(Registers()) as server:
         sources = serve_scenario(server, scenario)
@@ -80,15 +97,16 @@ def test_a_rerun_maps_only_what_changed_without_workers(tmp_path: Path, pools: l
         in_order = server.registers.in_api_order()
         for i in (500, 900):  # two registrations edited, the other 1,516 as they were
             in_order[i]["name"] += " (gewijzigd)"
+        monkeypatch.setattr(parallel, "MIN_RECORDS", min_records)  # the two: here, or workers
         national = fed.run_once().sources["national"]
         rerun = stored_records(fed)
         fed.close()
-    assert pools == ["spawn"]  # the two changed ones were mapped here
-    assert national.stats["changed"] == 2 and national.stats["unchanged"] > 1000
-    edited = [b for _, _, b in rerun if b["values"]["name"].endswith("(gewijzigd)")]
-    assert sorted(b["position"] for b in edited) == [500, 900]  # their places in the harvest
-    # The same records (positions in the harvest included) as federating the edited registers
-    # from scratch.
+    assert len(pools) == pools_after
+    mapped = batches["national"]
+    assert len(mapped.bodies) == 2 and len(mapped.reused) == 1516
+    assert national.stats["changed"] == 2 and national.stats["unchanged"] == 1516
+    assert sorted(b["position"] for b in mapped.bodies) == [500, 900]  # places in the harvest
+    # The same records (positions included) as federating the edited registers from scratch.
     with RegisterServer(Registers()) as server:
         sources = serve_scenario(server, scenario)
         server.registers.api_records = api
