@@ -14,7 +14,7 @@ sub-select is evaluated on its own and hash-joined with the rest, so that is the
 A BGP's solutions are the join of its patterns' solutions whatever the grouping, so the answer
 is the same. The rewrite is kept to where that is plain and where it pays:
 - a SELECT whose WHERE clause is one block of triple patterns (no FILTER, OPTIONAL, GRAPH,
-  sub-select, VALUES, dataset clause, property path or blank node);
+  sub-select, VALUES, dataset clause, property path, variable predicate or blank node);
 - every solution is needed: ORDER BY, GROUP BY or an aggregate, or no LIMIT and no row cap
   at or below ``BIG`` (nested loops give the first rows at once; a hash join reads everything
   first);
@@ -24,8 +24,9 @@ is the same. The rewrite is kept to where that is plain and where it pays:
 - a star (patterns sharing a variable subject) of two or more patterns, each with at least
   ``BIG`` solutions, and each group of the other patterns joined to it (say, the catalogues
   and their ``dcat:record`` links) has at least ``BIG`` solutions too: otherwise nested loops
-  enter the star from those few. Each count stops at ``BIG`` (milliseconds for a pattern, tens
-  of milliseconds for a group).
+  enter the star from those few. Each count stops at ``BIG`` solutions: milliseconds for a
+  pattern, tens of milliseconds for a group that reaches it. A group whose patterns are large
+  and whose join is small is read whole, about what the lookups would have cost.
 Anything else runs as written, and so does a rewrite Oxigraph refuses, so that its error is
 about the text the user wrote.
 """
@@ -41,7 +42,6 @@ from federator.sparqltext import keywords, masked
 BIG = 10_000  # solutions from which a pattern is read whole rather than looked up
 
 _NOT_PLANNED = {
-    "BASE",
     "OPTIONAL",
     "FILTER",
     "UNION",
@@ -52,6 +52,20 @@ _NOT_PLANNED = {
     "EXISTS",
     "VALUES",
     "FROM",
+}
+# Words that may make a query read every solution whatever its LIMIT. Bare words can only say
+# "maybe" (ex:item-count has COUNT in it): the parse tree decides.
+_MAY_READ_ALL = {
+    "ORDER",
+    "GROUP",
+    "HAVING",
+    "COUNT",
+    "SUM",
+    "MIN",
+    "MAX",
+    "AVG",
+    "SAMPLE",
+    "GROUP_CONCAT",
 }
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
@@ -93,26 +107,30 @@ def _plan(
     store: ox.Store, sparql: str, dataset: dict[str, Any], row_limit: int | None, big: int
 ) -> str:
     words = keywords(sparql)
-    first = next((w for w in words if w != "PREFIX"), None)
+    first = next((w for w in words if w != "PREFIX"), None)  # a BASE comes first: not planned
     if first != "SELECT" or words.count("SELECT") != 1 or _NOT_PLANNED.intersection(words):
         return sparql
-    if "\\" in masked(sparql):
+    # Without ORDER BY, GROUP BY or an aggregate, a LIMIT or a row cap at or below BIG is
+    # reached by nested loops from at most that many solutions: fewer than reading a pattern
+    # of at least BIG whole. Checked on the bare words first, so that the endpoint's capped
+    # listings are not parsed at all.
+    capped = row_limit is not None and row_limit <= big
+    if not _MAY_READ_ALL.intersection(words) and ("LIMIT" in words or capped):
+        return sparql
+    where = _where_span(sparql)
+    if where is None or "\\" in masked(sparql):
         return sparql
     read = _read(sparql)
     if read is None:
         return sparql
     triples, reads_all, limited = read
-    # Without ORDER BY, GROUP BY or an aggregate, a LIMIT or a row cap at or below BIG is
-    # reached by nested loops from at most that many solutions: fewer than reading a pattern
-    # of at least BIG whole.
-    if not reads_all and (limited or (row_limit is not None and row_limit <= big)):
+    if not reads_all and (limited or capped):
         return sparql
     if any(_names_a_term(t) for t in triples):
         return sparql
     counts = _Counts(store, dataset, big)
     split = [star for star in _stars(triples) if _worth_splitting(star, triples, counts)]
-    where = _where_span(sparql)
-    if not split or where is None:
+    if not split:
         return sparql
     return sparql[: where[0]] + _where_clause(triples, split) + sparql[where[1] :]
 
@@ -128,7 +146,7 @@ def _read(sparql: str) -> tuple[list[Triple], bool, bool] | None:
 
     tree = parseQuery(sparql)
     query = tree[1]
-    if query.name != "SelectQuery" or query.datasetClause or len(query.where.part) != 1:
+    if query.name != "SelectQuery" or len(query.where.part) != 1:  # FROM was refused before
         return None
     if query.where.part[0].name != "TriplesBlock":
         return None
@@ -148,7 +166,7 @@ def _read(sparql: str) -> tuple[list[Triple], bool, bool] | None:
         for i in range(0, len(terms), 3):
             s, p, o = terms[i : i + 3]
             if not isinstance(p, URIRef):
-                return None  # a property path
+                return None  # a property path, or a variable predicate
             if not all(isinstance(term, Variable | URIRef | Literal) for term in (s, o)):
                 return None  # a blank node
             triples.append((s.n3(), p.n3(), o.n3()))

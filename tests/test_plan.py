@@ -188,12 +188,29 @@ def test_a_statement_in_two_graphs_counts_the_same_either_way(small: ox.Store) -
 
 
 def test_a_rewrite_oxigraph_refuses_gets_the_error_of_the_query_as_written(
-    small: ox.Store,
+    small: ox.Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ungrouped = f"PREFIX ex: <{EX}>\nSELECT ?s ?i WHERE {{ ?s a ex:R ; ex:id ?i }} GROUP BY ?s"
-    assert plan.plan(small, ungrouped, UNION, big=BIG) != ungrouped
+    monkeypatch.setattr(plan, "BIG", BIG)
+    planned = plan.plan(small, ungrouped, UNION)
+    assert planned != ungrouped
     with pytest.raises(SyntaxError) as as_written:
         small.query(ungrouped, **UNION)
-    with pytest.raises(SyntaxError) as planned:
+    with pytest.raises(SyntaxError) as rewritten:
+        small.query(planned, **UNION)
+    assert str(rewritten.value) != str(as_written.value)  # it points into the rewritten text
+    with pytest.raises(SyntaxError) as answered:
         run_planned(small, ungrouped, UNION)
-    assert str(planned.value) == str(as_written.value)
+    assert str(answered.value) == str(as_written.value)
+
+
+def test_a_capped_listing_is_not_even_parsed(
+    small: ox.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unread(sparql: str) -> None:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(plan, "_read", unread)
+    listing = f"PREFIX ex: <{EX}> SELECT ?s ?i WHERE {{ ?s a ex:R ; ex:id ?i }}"
+    assert plan.plan(small, listing, UNION, row_limit=BIG, big=BIG) == listing
+    assert plan.plan(small, listing + " LIMIT 3", UNION, big=BIG) == listing + " LIMIT 3"
