@@ -56,7 +56,8 @@ def tree_rss_kb(pid: int) -> int:
 
     A child that has not yet replaced itself with its own program (between fork and exec, its
     command line still its parent's) shares its parent's memory, and its VmRSS shows all of
-    it: it is not counted. Counted, one 100,000 run read 2,847 MB for a 1,871 MB process.
+    it: it is not counted. That assumes children exec, as federator's (spawned) workers do.
+    Counted, one 100,000 run read 2,847 MB for a 1,871 MB process.
     """
     total, todo = 0, [(pid, b"")]
     while todo:
@@ -160,6 +161,8 @@ def change_one_source(scenario: generate.Scenario) -> tuple[str, bytes]:
 
 def sparql_latency(data_dir: Path) -> dict[str, float]:
     """Each query as ``federator query --format csv`` answers it: planned, run, written as CSV."""
+    import pyoxigraph as ox
+
     from federator.publish import snapshot
     from federator.query import run_query, write_results
 
@@ -173,11 +176,12 @@ def sparql_latency(data_dir: Path) -> dict[str, float]:
         for _ in range(5):
             start = time.perf_counter()
             buffer = io.BytesIO()
-            write_results(run_query(store, query.replace("{algorithm}", algorithm)), "csv", buffer)
+            result = run_query(store, query.replace("{algorithm}", algorithm))
+            write_results(result, "csv", buffer)
             times.append(time.perf_counter() - start)
         out[name] = round(statistics.median(times), 4)
         text = buffer.getvalue().decode("utf-8")
-        if name == "one_description":  # a graph, written as N-Triples: a line per triple
+        if isinstance(result, ox.QueryTriples):  # a graph, as N-Triples: a line per triple
             out[f"{name}_rows"] = text.count("\n")
         else:  # CSV: a header row, and values may hold line breaks
             out[f"{name}_rows"] = sum(1 for _ in csv.reader(io.StringIO(text))) - 1
