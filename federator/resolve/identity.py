@@ -4,7 +4,8 @@ Rules: an IRI, once minted, stays with its algorithm. When clusters merge, the o
 survives and the others are marked replaced (``dcterms:isReplacedBy``, HTTP 301). When a
 cluster splits, the larger part keeps the IRI and the rest gets a new one. A withdrawn
 registration that comes back gets its old IRI again while that IRI is retired (no current
-record holds it, none replaced it). Tokens are UUIDv5
+record holds it, none replaced it); when it comes back into a cluster that has an IRI, its old
+one is marked replaced by that (301, not 410). Tokens are UUIDv5
 of the first member's key (so a rebuilt state mints the same IRIs), made unique when taken.
 """
 
@@ -64,19 +65,28 @@ def assign(
         held.setdefault(max(cl, key=lambda c: (c[0], -c[1]))[1], []).append(tok)
     taken: set[str] = set(canonicals)
     now_ = now()
+
+    def oldest_first(tok: str) -> tuple[str, str]:
+        return created_at.get(tok, ""), tok
+
     for i, members in enumerate(clusters):
-        mine = sorted(held.get(i, ()), key=lambda tok: (created_at.get(tok, ""), tok))
+        mine = sorted(held.get(i, ()), key=oldest_first)
+        returning = _retired_tokens(members, withdrawn or {}, canonicals, claims)
         if mine:
             token = mine[0]  # the oldest survives a merge
             for other in mine[1:]:
                 result.replaced[other] = token
-        elif back := _retired_token(members, withdrawn or {}, canonicals, claims, created_at):
-            token = back
-            claims[token] = [(0, i)]  # no later cluster takes it too
+        elif returning:
+            token = min(returning, key=oldest_first)
         else:
             token = mint(min(members), taken)
             taken.add(token)
             result.created[token] = now_
+        # A returning record's old IRI that did not come back leads to the one it came back to.
+        for old in returning:
+            claims[old] = [(0, i)]  # no later cluster takes it too
+            if old != token:
+                result.replaced[old] = token
         for key in members:
             result.token_of[key] = token
     live = set(result.token_of.values()) | set(result.replaced)
@@ -88,15 +98,14 @@ def assign(
     return result
 
 
-def _retired_token(
+def _retired_tokens(
     members: Sequence[RecordKey],
     withdrawn: dict[RecordKey, str],
     canonicals: dict[str, dict[str, object]],
     claims: dict[str, list[tuple[int, int]]],
-    created_at: dict[str, str],
-) -> str | None:
-    """The oldest retired token a returning member held, that no cluster claims."""
-    found = {
+) -> set[str]:
+    """The retired tokens returning members held, that no cluster claims."""
+    return {
         tok
         for key in members
         if (tok := withdrawn.get(key))
@@ -104,4 +113,3 @@ def _retired_token(
         and canonicals.get(tok, {}).get("retired_at")
         and not canonicals.get(tok, {}).get("replaced_by")
     }
-    return min(found, key=lambda t: (created_at.get(t, ""), t)) if found else None

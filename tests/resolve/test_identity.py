@@ -68,6 +68,24 @@ def test_a_returning_record_takes_no_replaced_token_and_one_cluster_takes_a_toke
     assert result.token_of[C] == "u" and result.token_of[D] not in ("u", "t")
 
 
+def test_a_record_returning_into_a_cluster_with_an_iri_redirects_its_old_one() -> None:
+    # A was withdrawn (its "t" retired); it comes back as the same algorithm as B's "u".
+    canon = {"t": {"created": "2026-01-01", "retired_at": "x"}, "u": {"created": "2026-03-01"}}
+    result = assign([[A, B]], {B: "u"}, canon, withdrawn={A: "t"})
+    assert result.token_of == {A: "u", B: "u"}  # the IRI in use stays
+    assert result.replaced == {"t": "u"} and not result.retired  # 301 for "t", not 410
+
+
+def test_two_records_returning_together_keep_the_older_iri_and_redirect_the_other() -> None:
+    canon = {
+        "t": {"created": "2026-01-01", "retired_at": "x"},
+        "u": {"created": "2026-02-01", "retired_at": "x"},
+    }
+    result = assign([[A, C]], {}, canon, withdrawn={A: "u", C: "t"})
+    assert result.token_of == {A: "t", C: "t"} and result.replaced == {"u": "t"}
+    assert not result.created
+
+
 def test_minted_tokens_are_unique_even_when_a_key_was_used_before() -> None:
     first = mint(A, set())
     assert mint(A, {first}) != first and len(first) == 20
