@@ -14,6 +14,27 @@ SHARED = REPO.parent / "shared" / "data"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def demo_sources(server: RegisterServer) -> list[dict[str, Any]]:
+    """The national API and Utrecht's CSV of the bundled demo registers, as config sources."""
+    return [
+        {
+            "id": "national",
+            "title": "Algoritmeregister",
+            "level": "national",
+            "format": "algoritmeregister-api",
+            "url": server.api_url,
+        },
+        {
+            "id": "gemeente-utrecht",
+            "title": "Utrecht",
+            "level": "municipal",
+            "format": "algoritmeregister-csv",
+            "url": server.file_url("gemeente-utrecht.csv"),
+            "organisation": "gm0344",
+        },
+    ]
+
+
 def write_config(path: Path, sources: list[dict[str, Any]], **top: Any) -> Path:
     """Write a federator YAML config with the given sources (dicts of contract keys)."""
     import yaml

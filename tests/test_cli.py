@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import write_config
+from helpers import demo_sources, write_config
 
 from federator.demo import CONTRACT_QUERY, demo_registers
 from federator.sim import RegisterServer
@@ -34,23 +34,7 @@ def demo_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with RegisterServer(demo_registers()) as server:
         path = write_config(
             tmp / "federator.yaml",
-            [
-                {
-                    "id": "national",
-                    "title": "Algoritmeregister",
-                    "level": "national",
-                    "format": "algoritmeregister-api",
-                    "url": server.api_url,
-                },
-                {
-                    "id": "gemeente-utrecht",
-                    "title": "Utrecht",
-                    "level": "municipal",
-                    "format": "algoritmeregister-csv",
-                    "url": server.file_url("gemeente-utrecht.csv"),
-                    "organisation": "gm0344",
-                },
-            ],
+            demo_sources(server),
         )
         done = federator("run", "--once", "--config", str(path))
         assert done.returncode == 0, done.stderr

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from helpers import write_config
+from helpers import demo_sources, write_config
 
 from federator import config, plan, query
 from federator.demo import demo_registers
@@ -41,23 +41,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ox.Store]:
     with RegisterServer(demo_registers()) as server:
         path = write_config(
             tmp / "federator.yaml",
-            [
-                {
-                    "id": "national",
-                    "title": "Algoritmeregister",
-                    "level": "national",
-                    "format": "algoritmeregister-api",
-                    "url": server.api_url,
-                },
-                {
-                    "id": "gemeente-utrecht",
-                    "title": "Utrecht",
-                    "level": "municipal",
-                    "format": "algoritmeregister-csv",
-                    "url": server.file_url("gemeente-utrecht.csv"),
-                    "organisation": "gm0344",
-                },
-            ],
+            demo_sources(server),
         )
         fed = Federator(config.load(path))
         try:
