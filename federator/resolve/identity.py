@@ -4,8 +4,9 @@ Rules: an IRI, once minted, stays with its algorithm. When clusters merge, the o
 survives and the others are marked replaced (``dcterms:isReplacedBy``, HTTP 301). When a
 cluster splits, the larger part keeps the IRI and the rest gets a new one. A withdrawn
 registration that comes back gets its old IRI again while that IRI is retired (no current
-record holds it, none replaced it); when it comes back into a cluster that has an IRI, its old
-one is marked replaced by that (301, not 410). Tokens are UUIDv5
+record holds it, none replaced it). When no record takes its old IRI back (it came back as the
+same algorithm as a record with an IRI, or with another returning record whose older IRI came
+back), the old one is marked replaced by its cluster's (301, not 410). Tokens are UUIDv5
 of the first member's key (so a rebuilt state mints the same IRIs), made unique when taken.
 """
 
@@ -69,26 +70,29 @@ def assign(
     def oldest_first(tok: str) -> tuple[str, str]:
         return created_at.get(tok, ""), tok
 
+    tokens: list[str] = []
     for i, members in enumerate(clusters):
         mine = sorted(held.get(i, ()), key=oldest_first)
-        returning = _retired_tokens(members, withdrawn or {}, canonicals, claims)
         if mine:
             token = mine[0]  # the oldest survives a merge
             for other in mine[1:]:
                 result.replaced[other] = token
-        elif returning:
-            token = min(returning, key=oldest_first)
+        elif back := _retired_tokens(members, withdrawn or {}, canonicals, claims):
+            token = min(back, key=oldest_first)
+            claims[token] = [(0, i)]  # no later cluster takes it too
         else:
             token = mint(min(members), taken)
             taken.add(token)
             result.created[token] = now_
-        # A returning record's old IRI that did not come back leads to the one it came back to.
-        for old in returning:
-            claims[old] = [(0, i)]  # no later cluster takes it too
-            if old != token:
-                result.replaced[old] = token
+        tokens.append(token)
         for key in members:
             result.token_of[key] = token
+    # Then, once every cluster that could take a retired IRI back has: a returning record's
+    # old IRI that no cluster took back leads to the one its record came back to.
+    for i, members in enumerate(clusters):
+        for old in _retired_tokens(members, withdrawn or {}, canonicals, claims):
+            claims[old] = [(0, i)]
+            result.replaced[old] = tokens[i]
     live = set(result.token_of.values()) | set(result.replaced)
     result.retired = sorted(
         tok

@@ -76,6 +76,14 @@ def test_a_record_returning_into_a_cluster_with_an_iri_redirects_its_old_one() -
     assert result.replaced == {"t": "u"} and not result.retired  # 301 for "t", not 410
 
 
+def test_a_retired_iri_comes_back_to_its_own_record_before_it_redirects() -> None:
+    # A and D were one algorithm ("t"); both come back, A as the same algorithm as B ("u").
+    canon = {"t": {"created": "2026-01-01", "retired_at": "x"}, "u": {"created": "2026-03-01"}}
+    for clusters in ([[A, B], [D]], [[D], [A, B]]):  # whichever cluster comes first
+        result = assign(clusters, {B: "u"}, canon, withdrawn={A: "t", D: "t"})
+        assert result.token_of == {A: "u", B: "u", D: "t"} and not result.replaced
+
+
 def test_two_records_returning_together_keep_the_older_iri_and_redirect_the_other() -> None:
     canon = {
         "t": {"created": "2026-01-01", "retired_at": "x"},
