@@ -112,10 +112,11 @@ def _plan(
         return sparql
     # Without ORDER BY, GROUP BY or an aggregate, a LIMIT or a row cap at or below BIG is
     # reached by nested loops from at most that many solutions: fewer than reading a pattern
-    # of at least BIG whole. Checked on the bare words first, so that the endpoint's capped
-    # listings are not parsed at all.
+    # of at least BIG whole. For the cap, that is settled on the bare words, so that the
+    # endpoint's capped listings are not parsed at all (a LIMIT is left to the parse tree: a
+    # name such as ex:speed-limit has the word in it).
     capped = row_limit is not None and row_limit <= big
-    if not _MAY_READ_ALL.intersection(words) and ("LIMIT" in words or capped):
+    if capped and not _MAY_READ_ALL.intersection(words):
         return sparql
     where = _where_span(sparql)
     if where is None or "\\" in masked(sparql):
