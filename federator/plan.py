@@ -118,8 +118,9 @@ def _plan(
     capped = row_limit is not None and row_limit <= big
     if capped and not _MAY_READ_ALL.intersection(words):
         return sparql
-    where = _where_span(sparql)
-    if where is None or "\\" in masked(sparql):
+    text = masked(sparql)
+    where = _where_span(text)
+    if where is None or "\\" in text:
         return sparql
     read = _read(sparql)
     if read is None:
@@ -240,11 +241,10 @@ def _joined_to(star: list[Triple], others: list[Triple]) -> list[list[Triple]]:
     return [patterns for names, patterns in groups if names & star_names]
 
 
-def _where_span(sparql: str) -> tuple[int, int] | None:
-    """Where the WHERE clause's braces open and close (both included). Sub-selects, EXISTS and
-    VALUES were refused before, so the first braces outside strings, IRIs and comments are
-    the WHERE clause's, and nothing inside it has braces."""
-    text = masked(sparql)
+def _where_span(text: str) -> tuple[int, int] | None:
+    """Where the WHERE clause's braces open and close (both included) in the ``masked`` query.
+    Sub-selects, EXISTS and VALUES were refused before, so the first braces outside strings,
+    IRIs and comments are the WHERE clause's, and nothing inside it has braces."""
     start = text.find("{")
     end = text.find("}", start)
     if start < 0 or end < 0 or "{" in text[start + 1 : end]:
