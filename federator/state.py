@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,7 +65,8 @@ CREATE TABLE IF NOT EXISTS graph_hashes (
     graph TEXT PRIMARY KEY, digest TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS unified_blocks (
-    token TEXT PRIMARY KEY, organisation TEXT NOT NULL, text TEXT NOT NULL  -- codec.pack_text
+    token TEXT PRIMARY KEY, organisation TEXT NOT NULL, text TEXT NOT NULL,  -- codec.pack_text
+    digest TEXT  -- SHA-256 of the text unpacked (blocks.block_digest)
 );
 """
 _ACCEPTED = "(SELECT native_id FROM records WHERE source = ?)"
@@ -73,6 +74,8 @@ _ACCEPTED = "(SELECT native_id FROM records WHERE source = ?)"
 MIGRATIONS = {
     ("records", "organisation"): "json_extract(body, '$.organisation')",
     ("records", "organisation_name"): "json_extract(body, '$.organisation_name')",
+    # Unknown until the next full rebuild (``has_unified_blocks`` is False meanwhile).
+    ("unified_blocks", "digest"): "NULL",
 }
 RECORD_COLUMNS = (
     "source, native_id, digest, first_seen, changed_at, body, organisation, organisation_name"
@@ -134,6 +137,11 @@ class State:
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
                     db.execute(f"UPDATE {table} SET {column} = {fill}")
         self.db.execute("CREATE INDEX IF NOT EXISTS records_by_org ON records (organisation)")
+        # Covering: a scoped run reads every block's digest, but only its own blocks' texts.
+        self.db.execute(
+            "CREATE INDEX IF NOT EXISTS unified_block_digests "
+            "ON unified_blocks (token, organisation, digest)"
+        )
 
     def close(self) -> None:
         self.db.close()
@@ -368,14 +376,33 @@ class State:
                 out[key] = body
         return out
 
-    def unified_blocks(self) -> dict[str, tuple[str, str | bytes]]:
-        """Token -> (organisation, the unified graph's statements about that algorithm), as
-        last published; the statements as stored (``codec.unpack_text`` reads them)."""
-        rows = self.db.execute("SELECT token, organisation, text FROM unified_blocks")
+    def unified_block_digests(self) -> dict[str, tuple[str, str]]:
+        """Token -> (organisation, digest of its statements) of every algorithm in the unified
+        graph as last published; read from the covering index, no text."""
+        rows = self.db.execute("SELECT token, organisation, digest FROM unified_blocks")
         return {r[0]: (r[1], r[2]) for r in rows}
 
+    def unified_block_texts(self, tokens: Collection[str] | None = None) -> dict[str, str | bytes]:
+        """Token -> the unified graph's statements about that algorithm as last published
+        (all, or these tokens'); as stored: ``codec.unpack_text`` reads them."""
+        if tokens is None:
+            return {r[0]: r[1] for r in self.db.execute("SELECT token, text FROM unified_blocks")}
+        out = {}
+        for token in tokens:
+            row = self.db.execute(
+                "SELECT text FROM unified_blocks WHERE token = ?", (token,)
+            ).fetchone()
+            if row is not None:
+                out[token] = row[0]
+        return out
+
     def has_unified_blocks(self) -> bool:
-        return self.db.execute("SELECT 1 FROM unified_blocks LIMIT 1").fetchone() is not None
+        """True when the last publish left blocks to patch, each with its digest."""
+        row = self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM unified_blocks) "
+            "AND NOT EXISTS (SELECT 1 FROM unified_blocks WHERE digest IS NULL)"
+        ).fetchone()
+        return bool(row[0])
 
     # -- identities ---------------------------------------------------------------------
     def identities(self) -> dict[tuple[str, str], str]:

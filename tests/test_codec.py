@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from federator import codec
@@ -56,12 +57,13 @@ def test_state_reads_rows_that_an_older_version_wrote_as_plain_json(tmp_path: Pa
         ),
     )
     state.db.execute(
-        "INSERT INTO unified_blocks VALUES (?, ?, ?)", ("tok", "https://org.example/o", "x .\n")
+        "INSERT INTO unified_blocks (token, organisation, text) VALUES (?, ?, ?)",
+        ("tok", "https://org.example/o", "x .\n"),
     )
     assert state.records("national")["12345678"]["body"] == legacy
     body = state.record_bodies([("national", "12345678")])[("national", "12345678")]
     assert body["first_seen"] == BODY["first_seen"] and body["values"] == BODY["values"]
-    assert state.unified_blocks() == {"tok": ("https://org.example/o", "x .\n")}
+    assert state.unified_block_texts() == {"tok": "x .\n"}
     state.close()
 
 
@@ -97,3 +99,21 @@ def test_a_spool_gives_each_value_back_once(tmp_path: Path) -> None:
     assert spool.pop("a") is None and spool.pop("unknown") is None
     assert list(tmp_path.iterdir()) == []  # the file has no name
     spool.close()
+
+
+def test_blocks_an_older_version_kept_without_digests_are_rebuilt_not_patched(
+    tmp_path: Path,
+) -> None:
+    with sqlite3.connect(tmp_path / "state.sqlite") as db:  # the table as it was before digests
+        db.execute(
+            "CREATE TABLE unified_blocks (token TEXT PRIMARY KEY, organisation TEXT NOT NULL, "
+            "text TEXT NOT NULL)"
+        )
+        db.execute("INSERT INTO unified_blocks VALUES ('tok', 'https://org.example/o', 'x .\n')")
+    db.close()
+    state = State(tmp_path)
+    assert state.unified_block_digests() == {"tok": ("https://org.example/o", None)}
+    assert not state.has_unified_blocks()  # the next publish is a full one
+    state.db.execute("UPDATE unified_blocks SET digest = 'd'")
+    assert state.has_unified_blocks()
+    state.close()

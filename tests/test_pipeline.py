@@ -87,8 +87,8 @@ def test_state_keeps_bodies_and_blocks_packed(dev_run: tuple[config.Config, RunR
             assert (row["body"]["source"], row["body"]["native_id"]) == (source, native)
             subject = ox.NamedNode(row["body"]["subject"])
             assert next(iter(store.quads_for_pattern(subject, None, None, None)), None)
-    blocks = state.unified_blocks()
-    assert blocks and all(codec.unpack_text(text).startswith("<") for _, text in blocks.values())
+    blocks = state.unified_block_texts()
+    assert blocks and all(codec.unpack_text(text).startswith("<") for text in blocks.values())
     state.close()
 
 

@@ -8,11 +8,13 @@ federation holds.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from federator import codec
+from federator.publish import graphs
 from federator.publish.graphs import Patch
 from federator.resolve.candidates import Cluster, RecordKey
 from federator.state import State
@@ -26,9 +28,10 @@ Stored = str | bytes
 
 class Blocks:
     def __init__(self) -> None:
-        self.texts: dict[str, Stored] = {}  # token -> statements, for every current algorithm
-        self.rebuilt: dict[str, tuple[str, bytes]] = {}  # token -> (organisation, statements)
-        self.before: dict[str, Stored] | None = None  # scoped runs: every block as published
+        self.digests: dict[str, str] = {}  # token -> block_digest, for every current algorithm
+        # token -> (organisation, statements packed, block_digest)
+        self.rebuilt: dict[str, tuple[str, bytes, str]] = {}
+        self.before: dict[str, str] | None = None  # scoped runs: token -> digest as published
 
     def build(
         self,
@@ -39,13 +42,14 @@ class Blocks:
         state: State,
         build_block: Callable[[list[Body]], str],
     ) -> None:
-        """Reuse the stored block of every algorithm outside ``scope`` (all are rebuilt when
-        ``scope`` is None); bodies not at hand are read from state."""
-        cached: dict[str, Stored] = {}
+        """Keep the stored block of every algorithm outside ``scope`` (its digest is all that
+        is read); rebuild the others (all when ``scope`` is None). Bodies not at hand are read
+        from state."""
+        cached: dict[str, str] = {}
         if scope is not None:
-            stored = state.unified_blocks()
-            self.before = {token: text for token, (_, text) in stored.items()}
-            cached = {token: text for token, (org, text) in stored.items() if org not in scope}
+            stored = state.unified_block_digests()
+            self.before = {token: digest for token, (_, digest) in stored.items()}
+            cached = {token: digest for token, (org, digest) in stored.items() if org not in scope}
         for cluster in clusters:
             token = token_of[cluster.members[0]]
             found = [by_key.get(k) for k in cluster.members]
@@ -55,7 +59,7 @@ class Blocks:
                 or any(b is not None and b["organisation"] in scope for b in found)
             )
             if not stale:
-                self.texts[token] = cached[token]
+                self.digests[token] = cached[token]
                 continue
             missing = [k for k, b in zip(cluster.members, found, strict=True) if b is None]
             loaded = state.record_bodies(missing) if missing else {}
@@ -63,23 +67,38 @@ class Blocks:
                 b if b is not None else loaded[k]
                 for k, b in zip(cluster.members, found, strict=True)
             ]
-            text = codec.pack_text(build_block(members))
-            self.texts[token] = text
-            self.rebuilt[token] = (members[0]["organisation"], text)
+            text = build_block(members)
+            digest = block_digest(text)
+            self.digests[token] = digest
+            self.rebuilt[token] = (members[0]["organisation"], codec.pack_text(text), digest)
 
-    def patch(self, before_replaced: str, replaced: str) -> Patch | None:
-        """The unified graph's change in a scoped run, block by block (None in a full run)."""
+    def patch(self, state: State, before_replaced: str, replaced: str) -> Patch:
+        """The unified graph's change, block by block: in a scoped run, only the blocks that
+        changed are read, and both digests come from the blocks'. A full run knows no old
+        text (``old_digest`` None): the store compares the whole text then."""
+        digest = graph_digest(self.digests, replaced)
         if self.before is None:
-            return None
-        changed = {t for t in self.before if t not in self.texts} | set(self.rebuilt)
-        gone = _lines([self.before.get(t, "") for t in changed] + [before_replaced])
-        come = _lines([self.texts.get(t, "") for t in changed] + [replaced])
+            return Patch(None, digest, set(), set(), lambda: self._text(state, replaced))
+        before = self.before
+        came = {t for t, (_, _, d) in self.rebuilt.items() if before.get(t) != d}
+        went = {t for t in before if t not in self.digests} | (came & before.keys())
+        gone = _lines([*state.unified_block_texts(went).values(), before_replaced])
+        come = _lines([self.rebuilt[t][1] for t in came] + [replaced])
         return Patch(
-            old=_unpacked(self.before, before_replaced),
-            new=_unpacked(self.texts, replaced),
+            graph_digest(before, before_replaced),
+            digest,
             removed=gone - come,
             added=come - gone,
+            text=lambda: self._text(state, replaced),
         )
+
+    def _text(self, state: State, replaced: str) -> Iterator[str]:
+        """The whole unified graph: blocks not rebuilt as state keeps them."""
+        kept = set(self.digests) - set(self.rebuilt)
+        stored = state.unified_block_texts(kept if len(kept) < 1000 else None) if kept else {}
+        blocks = {t: stored[t] for t in kept}
+        blocks.update((t, packed) for t, (_, packed, _) in self.rebuilt.items())
+        return graphs.unified_graph(blocks, replaced)
 
     def commit(self, db: sqlite3.Connection, scope: set[str] | None) -> None:
         """Store the rebuilt blocks; drop those of algorithms that no longer exist. The
@@ -89,21 +108,32 @@ class Blocks:
         else:
             marks = ",".join("?" * len(scope))
             db.execute(f"DELETE FROM unified_blocks WHERE organisation IN ({marks})", sorted(scope))
-        self.texts, self.before = {}, None
+        self.digests, self.before = {}, None
 
-        def rows() -> Iterator[tuple[str, str, bytes]]:
+        def rows() -> Iterator[tuple[str, str, bytes, str]]:
             while self.rebuilt:
-                token, (org, text) = self.rebuilt.popitem()
-                yield token, org, text
+                token, (org, text, digest) = self.rebuilt.popitem()
+                yield token, org, text, digest
 
-        db.executemany("INSERT OR REPLACE INTO unified_blocks VALUES (?, ?, ?)", rows())
+        db.executemany(
+            "INSERT OR REPLACE INTO unified_blocks (token, organisation, text, digest) "
+            "VALUES (?, ?, ?, ?)",
+            rows(),
+        )
 
 
-def _unpacked(blocks: dict[str, Stored], last: str) -> Iterator[str]:
-    """Every block's text in token order, then ``last``: one block unpacked at a time."""
-    for token in sorted(blocks):
-        yield codec.unpack_text(blocks[token])
-    yield last
+def block_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def graph_digest(blocks: dict[str, str], replaced: str) -> str:
+    """The unified graph's digest, from its blocks' (token -> ``block_digest``) and the text
+    of its retired IRIs: a scoped run names the old and the new graph without reading either
+    whole. The same blocks always give the same digest; an empty graph has its empty text's."""
+    if not blocks and not replaced:
+        return hashlib.sha256(b"").hexdigest()
+    listing = "".join(f"{token} {blocks[token]}\n" for token in sorted(blocks))
+    return hashlib.sha256(f"{listing}{block_digest(replaced)}\n".encode()).hexdigest()
 
 
 def _lines(texts: list[Stored]) -> set[str]:

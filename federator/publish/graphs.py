@@ -12,7 +12,7 @@ Layout (each statement in exactly one graph, so the union default graph has set 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -176,13 +176,13 @@ def unified_block(
     return "".join(out)
 
 
-def unified_graph(blocks: dict[str, str | bytes], replaced: dict[str, str]) -> Iterator[str]:
+def unified_graph(blocks: Mapping[str, str | bytes], replaced: str) -> Iterator[str]:
     """The unified graph: every algorithm's block (by token, as ``codec.pack_text`` keeps it),
-    then the retired IRIs; in pieces of ``PIECE`` algorithms."""
+    then the retired IRIs (``replaced_statements``); in pieces of ``PIECE`` algorithms."""
     tokens = sorted(blocks)
     for i in range(0, len(tokens), PIECE):
         yield "".join(codec.unpack_text(blocks[token]) for token in tokens[i : i + PIECE])
-    yield replaced_statements(replaced)
+    yield replaced
 
 
 def replaced_statements(replaced: dict[str, str]) -> str:
@@ -195,13 +195,16 @@ def replaced_statements(replaced: dict[str, str]) -> str:
 
 @dataclass
 class Patch:
-    """A graph's change worked out by its builder: the whole old and new texts (in pieces,
-    for the digests; each is read once) and the statements that go and come."""
+    """A graph's change worked out by its builder: the statements that go and come, and the
+    digests the builder gives the old and the new text (``blocks.graph_digest``), so that
+    neither text is read whole. ``text`` gives the whole new text, for when the store does not
+    hold the old one, or the builder does not know it (``old_digest`` None)."""
 
-    old: Iterable[str]
-    new: Iterable[str]
+    old_digest: str | None
+    new_digest: str
     removed: set[str]
     added: set[str]
+    text: Callable[[], Iterable[str]]
 
 
 def _dedupe_lines(text: str) -> str:

@@ -269,7 +269,7 @@ class Publisher:
         """(graph, N-Triples text) of every graph but the provenance log, one at a time (at
         100,000 registrations a graph's text is hundreds of megabytes); the text is None for
         a graph that a run in ``scope`` leaves as it stands, and the unified graph comes as a
-        ``Patch`` when its blocks can be patched."""
+        ``Patch`` worked out from its blocks."""
         assignment = resolution.assignment
         replaced_before = {
             t: r["replaced_by"] for t, r in canonicals.items() if r.get("replaced_by")
@@ -300,12 +300,13 @@ class Publisher:
         before = {
             self.minter.algorithm(o): self.minter.algorithm(n) for o, n in replaced_before.items()
         }
-        patch = blocks.patch(
-            graphs.replaced_statements(before), graphs.replaced_statements(unified.replaced)
-        )
         yield (
             self.minter.graph("unified"),
-            patch or graphs.unified_graph(blocks.texts, unified.replaced),
+            blocks.patch(
+                self.state,
+                graphs.replaced_statements(before),
+                graphs.replaced_statements(unified.replaced),
+            ),
         )
         yield (
             self.minter.graph("links"),

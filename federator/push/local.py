@@ -2,8 +2,10 @@
 
 Graphs the publisher writes whole (sources, unified, links, federation, vocabulary, quality)
 are read from what the store keeps of their last text (``data_dir/published``), so a graph is
-only read when it is sent. A graph the store only appends to (provenance) has no such text:
-it is read from the store itself and digested each time. A graph whose last text is empty
+only read when it is sent; a graph last patched (the unified graph, see
+``Store.patch_graph``) has no such copy and is read from the store when it is sent. A graph
+the store only appends to (provenance) has no digest either: it is read from the store itself
+and digested each time. A graph whose last text is empty
 (a source removed from the configuration) is not published any more.
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -11,6 +12,7 @@ import pytest
 
 from federator import codec
 from federator.publish import store as store_module
+from federator.publish.graphs import Patch
 from federator.publish.store import Store
 
 GRAPH = "https://algoritmes.example.org/graph/source/test"
@@ -129,3 +131,66 @@ def test_a_digest_without_its_copy_makes_the_next_write_whole(tmp_path: Path) ->
     assert store.sync_graph(GRAPH, changed) == (45, 50)
     store.flush()
     assert held(store) == set(changed.splitlines())  # no statement of the old text is left
+
+
+def patched(store: Store, patch: Patch) -> tuple[int, int] | None:
+    result = store.patch_graph(GRAPH, patch)
+    store.flush()
+    return result
+
+
+def test_a_patch_from_the_text_the_store_holds_is_applied_and_keeps_no_copy(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "store", workers=2)
+    store.sync_graph(GRAPH, statements(50), digest="old")
+    store.flush()
+    assert store.published_digest(GRAPH) == "old"  # the builder's name, not the text's hash
+    old, new = set(statements(50).splitlines()), set(statements(45).splitlines())
+    added = set(statements(5, "w").splitlines())
+
+    def unread() -> list[str]:
+        raise AssertionError("the whole text was read")
+
+    patch = Patch("old", "new", old - new, added, unread)
+    assert patched(store, patch) == (5, 5)
+    assert held(store) == new | added
+    assert store.published_digest(GRAPH) == "new" and not store.dirty()
+    # The copy described the old text; the builder keeps the statements now.
+    assert store.published_text(GRAPH) is None
+    assert patched(store, Patch("new", "new", set(), set(), unread)) is None
+
+
+def test_a_patch_from_another_text_rewrites_the_graph_from_its_whole_text(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "store", workers=2)
+    store.sync_graph(GRAPH, statements(50), digest="old")
+    store.flush()
+    whole = statements(20, "w")
+    # The store does not hold what the patch starts from (a publish that died, say): the
+    # patch's own statements are not trusted, the whole text is loaded.
+    stray = {'<https://example.org/r/x> <https://example.org/p> "stray" .'}
+    assert patched(store, Patch("other", "new", set(), stray, lambda: [whole])) == (20, 50)
+    assert held(store) == set(whole.splitlines())
+    assert store.published_digest(GRAPH) == "new"
+    # And after a patch (no copy kept), a text compared whole is written whole.
+    again = statements(10, "w")
+    patched(
+        store, Patch("new", "newer", set(whole.splitlines()) - set(again.splitlines()), set(), list)
+    )
+    assert store.sync_graph(GRAPH, statements(3), digest="newest") == (3, 10)
+    store.flush()
+    assert held(store) == set(statements(3).splitlines())
+
+
+def test_a_named_text_the_store_holds_is_not_even_read(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store", workers=2)
+    store.sync_graph(GRAPH, statements(5), digest="same")
+    store.flush()
+
+    def pieces() -> Iterator[str]:
+        raise AssertionError("read")
+        yield ""
+
+    assert store.sync_graph(GRAPH, pieces(), digest="same") is None

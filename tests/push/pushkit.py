@@ -29,6 +29,7 @@ from federator.publish import snapshot
 from federator.sim import RegisterServer
 
 Row = tuple[str, str, str]
+SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
 def free_port() -> int:
@@ -136,6 +137,9 @@ class OxigraphServer:
             for r in self.select(CONTRACT_QUERY)
         )
 
+    def graph_sizes(self) -> dict[str, int]:
+        return {r["g"]["value"]: int(r["n"]["value"]) for r in self.select(SIZES)}
+
     def graphs(self) -> set[str]:
         return {r["g"]["value"] for r in self.select("SELECT DISTINCT ?g { GRAPH ?g { } }")}
 
@@ -146,6 +150,14 @@ def local_contract_rows(data_dir: Path) -> list[Row]:
     assert store is not None
     result: Any = store.query(CONTRACT_QUERY, use_default_graph_as_union=True)
     return sorted((s["source"].value, s["id"].value, s["algorithm"].value) for s in result)
+
+
+def local_graph_sizes(data_dir: Path) -> dict[str, int]:
+    """Statements per named graph in the embedded store's current snapshot."""
+    store = snapshot.open_current(data_dir)
+    assert store is not None
+    result: Any = store.query(SIZES)
+    return {r["g"].value: int(r["n"].value) for r in result}
 
 
 def local_triples(data_dir: Path) -> int:

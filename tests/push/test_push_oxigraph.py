@@ -21,6 +21,7 @@ from .pushkit import (
     demo_config,
     free_port,
     local_contract_rows,
+    local_graph_sizes,
     local_triples,
     run,
     target,
@@ -96,6 +97,10 @@ def test_the_replica_answers_like_the_embedded_store_and_catches_up_after_an_out
         server.start()
         assert run(cfg).exit_code == 0
         assert server.contract_rows() == local_contract_rows(cfg.data_dir) == after
+        # Every graph caught up whole, the unified graph too (patched locally: no copy of its
+        # text is kept, so it is sent as the store holds it).
+        local = local_graph_sizes(cfg.data_dir)
+        assert {g: n for g, n in server.graph_sizes().items() if g in local} == local
         assert lag_of(cfg)["lag_graphs"] == 0 and lag_of(cfg)["error"] is None
         assert metric(cfg, "federator_target_up") == 1
 
