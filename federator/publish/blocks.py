@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
 from federator import codec
 from federator.publish import graphs
 from federator.publish.graphs import Patch
-from federator.resolve.candidates import Cluster, RecordKey
+from federator.resolve import Resolution
+from federator.resolve.candidates import RecordKey
 from federator.state import State
 
 Body = dict[str, Any]
@@ -35,8 +37,7 @@ class Blocks:
 
     def build(
         self,
-        clusters: Sequence[Cluster],
-        token_of: dict[RecordKey, str],
+        resolution: Resolution,
         by_key: dict[RecordKey, Body],
         scope: set[str] | None,
         state: State,
@@ -50,9 +51,13 @@ class Blocks:
             stored = state.unified_block_digests()
             self.before = {token: digest for token, (_, digest) in stored.items()}
             cached = {token: digest for token, (org, digest) in stored.items() if org not in scope}
-        for cluster in clusters:
-            token = token_of[cluster.members[0]]
-            found = [by_key.get(k) for k in cluster.members]
+        token_of = resolution.assignment.token_of
+        algorithms = chain(
+            ((token_of[c.members[0]], c.members) for c in resolution.clustering.clusters),
+            resolution.kept.items(),
+        )
+        for token, keys in algorithms:
+            found = [by_key.get(k) for k in keys]
             stale = (
                 scope is None
                 or token not in cached
@@ -61,12 +66,12 @@ class Blocks:
             if not stale:
                 self.digests[token] = cached[token]
                 continue
-            missing = [k for k, b in zip(cluster.members, found, strict=True) if b is None]
+            missing = [k for k, b in zip(keys, found, strict=True) if b is None]
             loaded = state.record_bodies(missing) if missing else {}
-            members = [
-                b if b is not None else loaded[k]
-                for k, b in zip(cluster.members, found, strict=True)
-            ]
+            members = sorted(
+                (b if b is not None else loaded[k] for k, b in zip(keys, found, strict=True)),
+                key=lambda b: (b["source"], b["native_id"]),
+            )
             text = build_block(members)
             digest = block_digest(text)
             self.digests[token] = digest

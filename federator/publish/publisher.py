@@ -293,10 +293,7 @@ class Publisher:
                     continue
                 v = self._stored_view(v.config)
             yield graph, graphs.source_graph(v, self.minter, unified)
-        clusters = resolution.clustering.clusters
-        blocks.build(
-            clusters, assignment.token_of, by_key, scope, self.state, self._block_builder(unified)
-        )
+        blocks.build(resolution, by_key, scope, self.state, self._block_builder(unified))
         before = {
             self.minter.algorithm(o): self.minter.algorithm(n) for o, n in replaced_before.items()
         }
@@ -310,7 +307,7 @@ class Publisher:
         )
         yield (
             self.minter.graph("links"),
-            graphs.links_graph([c.members for c in clusters if len(c.members) > 1], self.minter),
+            graphs.links_graph(resolution.linked(), self.minter),
         )
         yield (
             self.minter.graph("federation"),

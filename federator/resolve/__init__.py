@@ -8,10 +8,10 @@ assign tokens that survive re-runs (``identity``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from federator.resolve.candidates import Candidate, Cluster, Clustering, RecordKey
+from federator.resolve.candidates import Candidate, Clustering, RecordKey
 from federator.resolve.identity import Assignment, assign
 
 
@@ -19,6 +19,15 @@ from federator.resolve.identity import Assignment, assign
 class Resolution:
     clustering: Clustering
     assignment: Assignment
+    # A scoped run's algorithms outside the dirty organisations (token -> its records), which
+    # keep their tokens and are not clustered again: not in ``clustering``.
+    kept: dict[str, list[RecordKey]] = field(default_factory=dict)
+
+    def linked(self) -> list[list[RecordKey]]:
+        """The records of every algorithm with several, each sorted, in order."""
+        groups = [c.members for c in self.clustering.clusters if len(c.members) > 1]
+        groups += [sorted(keys) for keys in self.kept.values() if len(keys) > 1]
+        return sorted(groups)
 
 
 def _text(value: Any) -> str | None:
@@ -72,22 +81,21 @@ def resolve(
     withdrawn: dict[RecordKey, str] | None = None,
 ) -> Resolution:
     """Cluster and assign identities. With ``dirty_orgs``, only those organisations' blocks
-    are clustered again: records never cross organisations, so every other block keeps the
-    clusters it had (read back from ``previous``), and a run costs what changed. The records
-    of other organisations need not be among ``candidates`` when ``previous_orgs`` says
-    which organisation each previously resolved record belongs to. ``withdrawn``: the IRIs
-    withdrawn records held, for those that come back (see ``identity.assign``)."""
+    are clustered again: records never cross organisations, so every other algorithm keeps
+    its records and its token (``Resolution.kept``, read back from ``previous``), and a run
+    costs what changed. The records of other organisations need not be among ``candidates``
+    when ``previous_orgs`` says which organisation each previously resolved record belongs
+    to. ``withdrawn``: the IRIs withdrawn records held, for those that come back (see
+    ``identity.assign``)."""
     from federator.resolve.cluster import cluster
 
-    kept: list[Cluster] = []
+    kept: dict[str, list[RecordKey]] = {}
     if dirty_orgs is not None:
         dirty = set(dirty_orgs) | {c.org for c in candidates if c.key not in previous}
         org_of = previous_orgs if previous_orgs is not None else {c.key: c.org for c in candidates}
-        groups: dict[str, list[RecordKey]] = {}
         for key, org in org_of.items():
             if org not in dirty and key in previous:
-                groups.setdefault(previous[key], []).append(key)
-        kept = [Cluster(sorted(members)) for members in groups.values()]
+                kept.setdefault(previous[key], []).append(key)
         candidates = [c for c in candidates if c.org in dirty]
     clustering = cluster(
         candidates,
@@ -95,8 +103,7 @@ def resolve(
         different=pins(settings, "different"),
         threshold=settings.get("threshold"),
     )
-    clustering.clusters += kept
-    clustering.clusters.sort(key=lambda c: min(c.members))
-    members = [sorted(c.members) for c in clustering.clusters]
-    assignment = assign(members, previous, canonicals, withdrawn)
-    return Resolution(clustering, assignment)
+    # Clusters come sorted, each by its records (``cluster``): identity ties depend on it.
+    members = [c.members for c in clustering.clusters]
+    assignment = assign(members, previous, canonicals, withdrawn, kept)
+    return Resolution(clustering, assignment, kept)

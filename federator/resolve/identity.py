@@ -44,10 +44,13 @@ def assign(
     previous: dict[RecordKey, str],
     canonicals: dict[str, dict[str, object]],
     withdrawn: dict[RecordKey, str] | None = None,
+    kept: dict[str, list[RecordKey]] | None = None,
 ) -> Assignment:
     """Give every cluster a token, keeping earlier tokens wherever the rules allow.
-    ``withdrawn``: the tokens withdrawn records held, for those that come back."""
-    created_at = {tok: str(row.get("created") or "") for tok, row in canonicals.items()}
+    ``withdrawn``: the tokens withdrawn records held, for those that come back. ``kept``:
+    tokens that stay with these records whatever the clusters claim (a scoped run's
+    algorithms outside its organisations; ``resolve``)."""
+    kept = kept or {}
     result = Assignment(token_of={})
     # Which clusters claim each existing token, and with how many members.
     claims: dict[str, list[tuple[int, int]]] = {}
@@ -55,7 +58,7 @@ def assign(
         counts: dict[str, int] = {}
         for key in members:
             tok = previous.get(key)
-            if tok and not canonicals.get(tok, {}).get("replaced_by"):
+            if tok and tok not in kept and not canonicals.get(tok, {}).get("replaced_by"):
                 counts[tok] = counts.get(tok, 0) + 1
         for tok, n in counts.items():
             claims.setdefault(tok, []).append((n, i))
@@ -68,7 +71,7 @@ def assign(
     now_ = now()
 
     def oldest_first(tok: str) -> tuple[str, str]:
-        return created_at.get(tok, ""), tok
+        return str(canonicals.get(tok, {}).get("created") or ""), tok
 
     tokens: list[str] = []
     for i, members in enumerate(clusters):
@@ -93,6 +96,9 @@ def assign(
         for old in _retired_tokens(members, withdrawn or {}, canonicals, claims):
             claims[old] = [(0, i)]
             result.replaced[old] = tokens[i]
+    for tok, keys in kept.items():
+        for key in keys:
+            result.token_of[key] = tok
     live = set(result.token_of.values()) | set(result.replaced)
     result.retired = sorted(
         tok

@@ -94,6 +94,18 @@ def test_two_records_returning_together_keep_the_older_iri_and_redirect_the_othe
     assert not result.created
 
 
+def test_kept_algorithms_keep_their_tokens_and_only_the_others_are_assigned() -> None:
+    # A scoped run: C's organisation did not change, so C is kept, not clustered again.
+    previous = {A: "a", B: "b", C: "c"}
+    canon = {t: {"created": "2026-01-01"} for t in ("a", "b", "c", "gone")}
+    result = assign([[A, B]], previous, canon, kept={"c": [C]})
+    assert result.token_of == {A: "a", B: "a", C: "c"}
+    assert result.replaced == {"b": "a"} and result.retired == ["gone"]
+    # a token a kept algorithm holds is never taken by a cluster, even one claiming it
+    result = assign([[A]], {A: "c", C: "c"}, canon, kept={"c": [C]})
+    assert result.token_of[C] == "c" and result.token_of[A] not in canon
+
+
 def test_minted_tokens_are_unique_even_when_a_key_was_used_before() -> None:
     first = mint(A, set())
     assert mint(A, {first}) != first and len(first) == 20
