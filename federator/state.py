@@ -382,11 +382,19 @@ class State:
                 out[key] = body
         return out
 
-    def unified_block_digests(self) -> dict[str, tuple[str, str]]:
-        """Token -> (organisation, digest of its statements) of every algorithm in the unified
-        graph as last published; read from the covering index, no text."""
-        rows = self.db.execute("SELECT token, organisation, digest FROM unified_blocks")
-        return {r[0]: (r[1], r[2]) for r in rows}
+    def unified_block_digests(self) -> dict[str, str]:
+        """Token -> digest of its statements, of every algorithm in the unified graph as last
+        published (from the covering index: no text is read)."""
+        return dict(self.db.execute("SELECT token, digest FROM unified_blocks"))
+
+    def unified_block_tokens(self, organisations: set[str]) -> set[str]:
+        """The tokens of the blocks filed under these organisations."""
+        marks = ",".join("?" * len(organisations))
+        rows = self.db.execute(
+            f"SELECT token FROM unified_blocks WHERE organisation IN ({marks})",
+            sorted(organisations),
+        )
+        return {r[0] for r in rows}
 
     def unified_block_texts(self, tokens: Collection[str] | None = None) -> dict[str, str | bytes]:
         """Token -> the unified graph's statements about that algorithm as last published

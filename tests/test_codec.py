@@ -112,7 +112,7 @@ def test_blocks_an_older_version_kept_without_digests_are_rebuilt_not_patched(
         db.execute("INSERT INTO unified_blocks VALUES ('tok', 'https://org.example/o', 'x .\n')")
     db.close()
     state = State(tmp_path)
-    assert state.unified_block_digests() == {"tok": ("https://org.example/o", None)}
+    assert state.unified_block_digests() == {"tok": None}
     assert not state.has_unified_blocks()  # the next publish is a full one
     state.db.execute("UPDATE unified_blocks SET digest = 'd'")
     assert state.has_unified_blocks()

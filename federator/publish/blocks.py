@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator
-from itertools import chain
 from typing import Any
 
 from federator import codec
@@ -43,29 +42,22 @@ class Blocks:
         state: State,
         build_block: Callable[[list[Body]], str],
     ) -> None:
-        """Keep the stored block of every algorithm outside ``scope`` (its digest is all that
-        is read); rebuild the others (all when ``scope`` is None). Bodies not at hand are read
-        from state."""
-        cached: dict[str, str] = {}
-        if scope is not None:
-            stored = state.unified_block_digests()
-            self.before = {token: digest for token, (_, digest) in stored.items()}
-            cached = {token: digest for token, (org, digest) in stored.items() if org not in scope}
+        """Rebuild the blocks of the algorithms clustered in this run (all, when ``scope`` is
+        None); the kept algorithms' blocks stand as published, only their digests are read.
+        Bodies not at hand are read from state."""
         token_of = resolution.assignment.token_of
-        algorithms = chain(
-            ((token_of[c.members[0]], c.members) for c in resolution.clustering.clusters),
-            resolution.kept.items(),
-        )
+        algorithms = [(token_of[c.members[0]], c.members) for c in resolution.clustering.clusters]
+        if scope is not None:
+            self.before = state.unified_block_digests()
+            standing = self.before.keys() - state.unified_block_tokens(scope)
+            kept = resolution.kept
+            # The blocks filed outside ``scope`` are the kept algorithms' (records never cross
+            # organisations). Should state say otherwise, a block no kept algorithm holds is
+            # dropped, and a kept algorithm whose block is not among them is built again.
+            self.digests = {t: self.before[t] for t in standing if t in kept}
+            algorithms += [(t, keys) for t, keys in kept.items() if t not in standing]
         for token, keys in algorithms:
             found = [by_key.get(k) for k in keys]
-            stale = (
-                scope is None
-                or token not in cached
-                or any(b is not None and b["organisation"] in scope for b in found)
-            )
-            if not stale:
-                self.digests[token] = cached[token]
-                continue
             missing = [k for k, b in zip(keys, found, strict=True) if b is None]
             loaded = state.record_bodies(missing) if missing else {}
             members = sorted(
@@ -105,14 +97,14 @@ class Blocks:
         blocks.update((t, packed) for t, (_, packed, _) in self.rebuilt.items())
         return graphs.unified_graph(blocks, replaced)
 
-    def commit(self, db: sqlite3.Connection, scope: set[str] | None) -> None:
+    def commit(self, db: sqlite3.Connection) -> None:
         """Store the rebuilt blocks; drop those of algorithms that no longer exist. The
         blocks are released as they are written: the unified graph is published by now."""
-        if scope is None:
+        if self.before is None:
             db.execute("DELETE FROM unified_blocks")
         else:
-            marks = ",".join("?" * len(scope))
-            db.execute(f"DELETE FROM unified_blocks WHERE organisation IN ({marks})", sorted(scope))
+            gone = [(t,) for t in self.before if t not in self.digests]
+            db.executemany("DELETE FROM unified_blocks WHERE token = ?", gone)
         self.digests, self.before = {}, None
 
         def rows() -> Iterator[tuple[str, str, bytes, str]]:

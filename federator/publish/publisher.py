@@ -183,7 +183,7 @@ class Publisher:
             # The state's big writes go into the transaction while the last loads land;
             # nothing is committed before the store holds every graph, and a crash or an
             # error before the commit rolls all of it back.
-            self._write_records(db, run_id, fresh, validators, stamp, blocks, scope)
+            self._write_records(db, run_id, fresh, validators, stamp, blocks)
             if assignment is not None:
                 self._commit_identities(db, assignment, previous, stamp)
             self.store.flush()
@@ -377,11 +377,10 @@ class Publisher:
         validators: dict[str, dict[str, str | None]],
         stamp: str,
         blocks: Blocks | None,
-        scope: set[str] | None,
     ) -> None:
         """Records, unified blocks and HTTP validators of this run."""
         if blocks is not None:
-            blocks.commit(db, scope)
+            blocks.commit(db)
         db.executemany(
             "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
             [(u, v.get("etag"), v.get("last_modified")) for u, v in validators.items()],

@@ -191,3 +191,31 @@ def test_a_run_with_nothing_new_repairs_what_a_dead_publish_left(
     report = fed.run_once()
     assert report.sources["gemeente-amsterdam"].stats["graphs_rewritten"] == 1
     assert_a_full_rebuild_changes_nothing(fed)
+
+
+def test_blocks_in_state_that_disagree_with_the_graph_are_put_right(federated: Any) -> None:
+    # A kept algorithm lost its block and a block no algorithm holds appeared (state and
+    # store disagree, however that came about): the run in scope rebuilds the one, drops the
+    # other, and writes the unified graph whole as its blocks now say.
+    fed, server = federated
+    unified = fed.minter.graph("unified")
+    published = graph_quads(fed.store.ox, unified)
+    utrecht = fed.state.db.execute(
+        "SELECT token, organisation FROM unified_blocks WHERE token IN (SELECT canonical "
+        "FROM identities WHERE source = 'gemeente-utrecht') LIMIT 1"
+    ).fetchone()
+    fed.state.db.execute("DELETE FROM unified_blocks WHERE token = ?", (utrecht[0],))
+    stray = f'<{fed.minter.algorithm("stray")}> <http://purl.org/dc/terms/title> "x" .\n'
+    fed.state.db.execute(
+        "INSERT INTO unified_blocks VALUES ('stray', ?, ?, 'd')", (utrecht[1], stray)
+    )
+    server.registers.put(AMSTERDAM, edited_amsterdam())
+    compared = spy_on_comparisons(fed)
+    fed.run_once()
+    assert unified in compared  # the patch did not start from what the store holds
+    now = graph_quads(fed.store.ox, unified)
+    assert not any("stray" in q for q in now)
+    assert {q for q in published if utrecht[0] in q} <= now
+    tokens = {r[0] for r in fed.state.db.execute("SELECT token FROM unified_blocks")}
+    assert "stray" not in tokens and utrecht[0] in tokens
+    assert_a_full_rebuild_changes_nothing(fed)
