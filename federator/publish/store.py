@@ -264,7 +264,8 @@ class Store:
         copy_file = codec.file_writer(tmp)  # the copy thread closes it
 
         def copy(data: bytes) -> None:
-            digest.update(data)
+            if named is None:  # a named text is not hashed again (the unified graph's 420 MB)
+                digest.update(data)
             copy_file.write(data)
 
         try:
