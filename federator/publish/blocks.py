@@ -25,6 +25,7 @@ Body = dict[str, Any]
 # versions): held packed, a full run's blocks are a quarter of the 420 MB of their text at
 # 100,000 registrations, which decided whether peak memory stayed under 2 GB.
 Stored = str | bytes
+READ_ONE_BY_ONE = 1000  # fewer stored blocks than this are read by token, more all at once
 
 
 class Blocks:
@@ -32,7 +33,9 @@ class Blocks:
         self.digests: dict[str, str] = {}  # token -> block_digest, for every current algorithm
         # token -> (organisation, statements packed, block_digest)
         self.rebuilt: dict[str, tuple[str, bytes, str]] = {}
-        self.before: dict[str, str] | None = None  # scoped runs: token -> digest as published
+        self.before: dict[str, str] = {}  # token -> block_digest, as last published
+        self.known = True  # False when state holds blocks an older version kept (no digest)
+        self.full = True
 
     def build(
         self,
@@ -45,10 +48,12 @@ class Blocks:
         """Rebuild the blocks of the algorithms clustered in this run (all, when ``scope`` is
         None); the kept algorithms' blocks stand as published, only their digests are read.
         Bodies not at hand are read from state."""
+        stored = state.unified_block_digests()
+        self.before = {t: d for t, d in stored.items() if d is not None}
+        self.known, self.full = len(self.before) == len(stored), scope is None
         token_of = resolution.assignment.token_of
         algorithms = [(token_of[c.members[0]], c.members) for c in resolution.clustering.clusters]
         if scope is not None:
-            self.before = state.unified_block_digests()
             standing = self.before.keys() - state.unified_block_tokens(scope)
             kept = resolution.kept
             # The blocks filed outside ``scope`` are the kept algorithms' (records never cross
@@ -70,47 +75,54 @@ class Blocks:
             self.rebuilt[token] = (members[0]["organisation"], codec.pack_text(text), digest)
 
     def patch(self, state: State, before_replaced: str, replaced: str) -> Patch:
-        """The unified graph's change, block by block: in a scoped run, only the blocks that
-        changed are read, and both digests come from the blocks'. A full run knows no old
-        text (``old_digest`` None): the store compares the whole text then."""
-        digest = graph_digest(self.digests, replaced)
-        if self.before is None:
-            return Patch(None, digest, set(), set(), lambda: self._text(state, replaced))
+        """The unified graph's change, block by block, from the blocks last published: only
+        the blocks that changed are read, and both digests come from the blocks'. With no
+        blocks to start from (a first run, or blocks without digests), ``old_digest`` is None
+        and the store compares the whole text."""
         before = self.before
-        came = {t for t, (_, _, d) in self.rebuilt.items() if before.get(t) != d}
-        went = {t for t in before if t not in self.digests} | (came & before.keys())
-        gone = _lines([*state.unified_block_texts(went).values(), before_replaced])
-        come = _lines([self.rebuilt[t][1] for t in came] + [replaced])
+
+        def changes() -> tuple[set[str], set[str]]:
+            came = {t for t, (_, _, d) in self.rebuilt.items() if before.get(t) != d}
+            went = {t for t in before if t not in self.digests} | (came & before.keys())
+            gone = _lines([*state.unified_block_texts(went).values(), before_replaced])
+            come = _lines([self.rebuilt[t][1] for t in came] + [replaced])
+            return gone - come, come - gone
+
+        started = before and self.known
         return Patch(
-            graph_digest(before, before_replaced),
-            digest,
-            removed=gone - come,
-            added=come - gone,
-            text=lambda: self._text(state, replaced),
+            graph_digest(before, before_replaced) if started else None,
+            graph_digest(self.digests, replaced),
+            changes,
+            lambda: self._text(state, replaced),
         )
 
     def _text(self, state: State, replaced: str) -> Iterator[str]:
         """The whole unified graph: blocks not rebuilt as state keeps them."""
-        kept = set(self.digests) - set(self.rebuilt)
-        stored = state.unified_block_texts(kept if len(kept) < 1000 else None) if kept else {}
-        blocks = {t: stored[t] for t in kept}
+        standing = set(self.digests) - set(self.rebuilt)
+        few = len(standing) < READ_ONE_BY_ONE
+        stored = state.unified_block_texts(standing if few else None) if standing else {}
+        blocks = {t: stored[t] for t in standing}
         blocks.update((t, packed) for t, (_, packed, _) in self.rebuilt.items())
         return graphs.unified_graph(blocks, replaced)
 
     def commit(self, db: sqlite3.Connection) -> None:
-        """Store the rebuilt blocks; drop those of algorithms that no longer exist. The
-        blocks are released as they are written: the unified graph is published by now."""
-        if self.before is None:
+        """Store the blocks that changed; drop those of algorithms that no longer exist (a
+        full run writes them all). The blocks are released as they are written: the unified
+        graph is published by now."""
+        before = self.before
+        if self.full:
             db.execute("DELETE FROM unified_blocks")
+            before = {}
         else:
-            gone = [(t,) for t in self.before if t not in self.digests]
+            gone = [(t,) for t in before if t not in self.digests]
             db.executemany("DELETE FROM unified_blocks WHERE token = ?", gone)
-        self.digests, self.before = {}, None
+        self.digests, self.before = {}, {}
 
         def rows() -> Iterator[tuple[str, str, bytes, str]]:
             while self.rebuilt:
                 token, (org, text, digest) = self.rebuilt.popitem()
-                yield token, org, text, digest
+                if before.get(token) != digest:  # the same text is filed as it was
+                    yield token, org, text, digest
 
         db.executemany(
             "INSERT OR REPLACE INTO unified_blocks (token, organisation, text, digest) "

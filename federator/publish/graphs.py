@@ -195,15 +195,15 @@ def replaced_statements(replaced: dict[str, str]) -> str:
 
 @dataclass
 class Patch:
-    """A graph's change worked out by its builder: the statements that go and come, and the
-    digests the builder gives the old and the new text (``blocks.graph_digest``), so that
-    neither text is read whole. ``text`` gives the whole new text, for when the store does not
-    hold the old one, or the builder does not know it (``old_digest`` None)."""
+    """A graph's change worked out by its builder: the digests the builder gives the old and
+    the new text (``blocks.graph_digest``), so that neither text is read whole; ``changes``
+    gives the statements that go and come (worked out only when the store holds the old
+    text), ``text`` the whole new text, for when it does not or the builder does not know the
+    old one (``old_digest`` None)."""
 
     old_digest: str | None
     new_digest: str
-    removed: set[str]
-    added: set[str]
+    changes: Callable[[], tuple[set[str], set[str]]]
     text: Callable[[], Iterable[str]]
 
 

@@ -144,9 +144,9 @@ class Publisher:
                 or not agree
                 or not self.state.has_unified_blocks()
             )
-            scope = None if full else _dirty_orgs(fresh)
-            views = self.views(fresh, stamp, scope)
             previous = self.state.identities()
+            scope = None if full else _dirty_orgs(fresh, previous)
+            views = self.views(fresh, stamp, scope)
             canonicals = self.state.canonicals()  # read once: resolution and the texts use it
             resolution = self._resolve(views, previous, canonicals, scope)
             resolve_seconds = time.perf_counter() - started
@@ -511,14 +511,15 @@ def _date(body: dict[str, Any], f: Fresh, stamp: str) -> None:
     body["changed_at"] = stamp if body["native_id"] in f.redescribed else old["changed_at"]
 
 
-def _dirty_orgs(fresh: dict[str, Fresh]) -> set[str]:
-    """Organisations with a record added, changed or withdrawn in this run (old and new)."""
+def _dirty_orgs(fresh: dict[str, Fresh], previous: dict[tuple[str, str], str]) -> set[str]:
+    """Organisations with a record added, changed or withdrawn in this run (old and new), or
+    one that has no identity yet: the scope a run resolves again."""
     dirty: set[str] = set()
-    for f in fresh.values():
+    for sid, f in fresh.items():
         current = {b["native_id"]: b for b in f.bodies}
         for native, body in current.items():
             old = f.previous.get(native)
-            if native in f.redescribed:
+            if native in f.redescribed or (sid, native) not in previous:
                 dirty.add(body["organisation"])
                 if old is not None:
                     dirty.add(old["body"]["organisation"])

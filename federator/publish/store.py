@@ -178,32 +178,42 @@ class Store:
         never held whole. ``digest``: the name its builder gives the text (see
         ``blocks.graph_digest``), kept in place of the text's SHA-256."""
         current = self.published_digest(graph)
-        if self.published is not None and current is None:
-            return self._replace(graph, [text] if isinstance(text, str) else text, digest)
         if digest is not None and digest == current:
             return None  # not even joined
-        ntriples = text if isinstance(text, str) else "".join(text)
+        pieces = [text] if isinstance(text, str) else text
+        # Nothing to compare against, or nothing to diff against while the text's name says
+        # it differs: the graph is rewritten whole, piece by piece.
+        unknown = current is None or (digest is not None and not self._has_copy(graph))
+        if self.published is not None and unknown:
+            return self._replace(graph, pieces, digest)
+        ntriples = "".join(pieces)
         data = ntriples.encode("utf-8")
-        named = digest or hashlib.sha256(data).hexdigest()
-        if current == named:
+        digest = digest or hashlib.sha256(data).hexdigest()
+        if current == digest:
             return None
         old = self._last(graph)
         if old is None and self.published is not None:
             # A digest without the copy it describes: nothing to diff against, so the graph
             # is rewritten whole (adding the new text alone would keep the stale statements).
-            return self._replace(graph, [ntriples], named)
+            return self._replace(graph, [ntriples], digest)
         old = old or set()  # nothing yet: an in-memory store's first write
         # split("\n"), not splitlines(): a literal may hold U+2028 and other line breaks.
         new = {line for line in ntriples.split("\n") if line.strip()}
+        named = digest
         return self._apply(
             graph, old - new, new - old, lambda: self._remember(graph, new, named, data)
         )
 
+    def _has_copy(self, graph: str) -> bool:
+        file = self._file(graph)
+        return file is not None and (file.exists() or file.with_suffix(".gz").exists())
+
     def patch_graph(self, graph: str, patch: Patch) -> tuple[int, int] | None:
         """Apply a change its builder worked out (``graphs.Patch``) when the graph holds the
         text the patch starts from (by digest); otherwise compare texts as ``sync_graph``
-        does. Neither text is read whole, and none is kept: the builder keeps the statements
-        (``blocks``), so a later compare of texts finds no copy and rewrites the graph whole."""
+        does. A patch that applies reads neither text whole, and keeps no copy: the builder
+        keeps the statements (``blocks``), so a later compare of texts finds no copy and
+        rewrites the graph whole."""
         current = self.published_digest(graph)
         if self.published is None or current is None or patch.old_digest != current:
             return self.sync_graph(graph, patch.text(), patch.new_digest)
@@ -219,7 +229,8 @@ class Store:
             file.with_suffix(".sha256").write_text(patch.new_digest + "\n")
             file.with_suffix(".dirty").unlink(missing_ok=True)
 
-        return self._apply(graph, patch.removed, patch.added, done)
+        removed, added = patch.changes()
+        return self._apply(graph, removed, added, done)
 
     def _apply(
         self, graph: str, gone: set[str], added: set[str], done: Callable[[], None]
@@ -237,11 +248,11 @@ class Store:
         return len(added), len(gone)
 
     def _replace(
-        self, graph: str, pieces: Iterable[str], named: str | None = None
+        self, graph: str, pieces: Iterable[str], digest: str | None = None
     ) -> tuple[int, int]:
         """Unknown or interrupted: empty the graph as the store really holds it, then load
-        the text piece by piece, keeping a compressed copy for the next diff. ``named``: the
-        digest to keep (see ``sync_graph``), else the text's SHA-256."""
+        the text piece by piece, keeping a compressed copy for the next diff. ``digest``: the
+        builder's name for the text (see ``sync_graph``), else its SHA-256 is kept."""
         file = self._file(graph)
         assert file is not None
         g = ox.NamedNode(graph)
@@ -252,20 +263,20 @@ class Store:
         for q in removed:
             self.ox.remove(q)
         pause_point("store.mid_graph")
-        digest, count, tmp = hashlib.sha256(), 0, file.with_suffix(".tmp")
+        hasher, count, tmp = hashlib.sha256(), 0, file.with_suffix(".tmp")
 
         def done() -> None:
             os.replace(tmp, file)
             file.with_suffix(".gz").unlink(missing_ok=True)
-            file.with_suffix(".sha256").write_text((named or digest.hexdigest()) + "\n")
+            file.with_suffix(".sha256").write_text((digest or hasher.hexdigest()) + "\n")
             file.with_suffix(".dirty").unlink(missing_ok=True)
 
         write = self._write(g, done)
         copy_file = codec.file_writer(tmp)  # the copy thread closes it
 
         def copy(data: bytes) -> None:
-            if named is None:  # a named text is not hashed again (the unified graph's 420 MB)
-                digest.update(data)
+            if digest is None:  # a named text is not hashed again (the unified graph's 420 MB)
+                hasher.update(data)
             copy_file.write(data)
 
         try:

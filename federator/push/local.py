@@ -3,7 +3,7 @@
 Graphs the publisher writes whole (sources, unified, links, federation, vocabulary, quality)
 are read from what the store keeps of their last text (``data_dir/published``), so a graph is
 only read when it is sent; a graph last patched (the unified graph, see
-``Store.patch_graph``) has no such copy and is read from the store when it is sent. A graph
+``Store.patch_graph``) has no such copy and is dumped from the store when it is sent. A graph
 the store only appends to (provenance) has no digest either: it is read from the store itself
 and digested each time. A graph whose last text is empty
 (a source removed from the configuration) is not published any more.
@@ -43,8 +43,9 @@ def store_text(store: ox.Store, graph: str) -> str:
 def _published(store: Store, graph: str, digest: str) -> LocalGraph:
     def body() -> bytes:
         text = store.published_text(graph)
-        if text is None:  # the store wrote the graph again meanwhile: read what it holds
-            text = store_text(store.ox, graph)
+        if text is None:  # no copy (a patched graph) or written again meanwhile: as it stands
+            data = store.ox.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+            return data or b""
         return text.encode("utf-8")
 
     return LocalGraph(graph, digest, body)

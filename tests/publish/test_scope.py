@@ -11,6 +11,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+import yaml
 from helpers import SHARED, serve_scenario, write_config
 
 from federator import config
@@ -160,13 +161,17 @@ def die_after_writing_the_store(federated: Any, monkeypatch: pytest.MonkeyPatch)
     server.registers.put(AMSTERDAM, (DEV / AMSTERDAM).read_bytes())
 
 
-def test_a_publish_that_died_before_its_commit_is_repaired_by_a_scoped_run(
+def test_a_publish_that_died_before_its_commit_is_repaired_by_the_next_run(
     federated: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fed, server = federated
     die_after_writing_the_store(federated, monkeypatch)
     server.registers.put("gemeente-utrecht.csv", edited_utrecht())
-    fed.run_once(["gemeente-utrecht"])  # scoped: Utrecht only
+    compared = spy_on_comparisons(fed)
+    fed.run_once(["gemeente-utrecht"])  # Utrecht only is harvested...
+    # ...but the store holds what the state does not: the publish is full, and the unified
+    # graph is compared whole (its blocks in state do not name what the store holds).
+    assert fed.minter.graph("unified") in compared
     assert_a_full_rebuild_changes_nothing(fed)
 
 
@@ -196,7 +201,7 @@ def test_a_run_with_nothing_new_repairs_what_a_dead_publish_left(
 def test_blocks_in_state_that_disagree_with_the_graph_are_put_right(federated: Any) -> None:
     # A kept algorithm lost its block and a block no algorithm holds appeared (state and
     # store disagree, however that came about): the run in scope rebuilds the one, drops the
-    # other, and writes the unified graph whole as its blocks now say.
+    # other, and the store compares the unified graph whole with what its blocks now say.
     fed, server = federated
     unified = fed.minter.graph("unified")
     published = graph_quads(fed.store.ox, unified)
@@ -219,3 +224,32 @@ def test_blocks_in_state_that_disagree_with_the_graph_are_put_right(federated: A
     tokens = {r[0] for r in fed.state.db.execute("SELECT token FROM unified_blocks")}
     assert "stray" not in tokens and utrecht[0] in tokens
     assert_a_full_rebuild_changes_nothing(fed)
+
+
+def test_a_full_run_after_scoped_ones_changes_the_unified_graph_block_by_block(
+    federated: Any, tmp_path: Path
+) -> None:
+    # A configuration change rebuilds every graph. No copy of the unified graph's text is
+    # kept after a scoped run: it is patched from the blocks in state, not compared whole.
+    fed, server = federated
+    server.registers.put(AMSTERDAM, edited_amsterdam())
+    fed.run_once()
+    unified = fed.minter.graph("unified")
+    assert fed.store.published_text(unified) is None  # patched: no copy
+    published = graph_quads(fed.store.ox, unified)
+    fed.close()
+    path = tmp_path / "f.yaml"
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    for source in doc["sources"]:  # Amsterdam's descriptions now win over the national ones
+        if source["id"] == "gemeente-amsterdam":
+            source["priority"] = 1000
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), "utf-8")
+    fed = Federator(config.load(path))
+    try:
+        compared = spy_on_comparisons(fed)
+        fed.run_once()
+        assert unified not in compared
+        assert graph_quads(fed.store.ox, unified) != published
+        assert_a_full_rebuild_changes_nothing(fed)
+    finally:
+        fed.close()
