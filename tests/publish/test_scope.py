@@ -240,9 +240,9 @@ def test_a_full_run_after_scoped_ones_changes_the_unified_graph_block_by_block(
     fed.close()
     path = tmp_path / "f.yaml"
     doc = yaml.safe_load(path.read_text("utf-8"))
-    for source in doc["sources"]:  # Amsterdam's descriptions now win over the national ones
+    for source in doc["sources"]:  # the national descriptions now win over Amsterdam's own
         if source["id"] == "gemeente-amsterdam":
-            source["priority"] = 1000
+            source["priority"] = 1
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), "utf-8")
     fed = Federator(config.load(path))
     try:
