@@ -253,3 +253,29 @@ def test_a_full_run_after_scoped_ones_changes_the_unified_graph_block_by_block(
         assert_a_full_rebuild_changes_nothing(fed)
     finally:
         fed.close()
+
+
+def test_a_record_moving_organisation_and_one_coming_back_publish_what_a_full_run_would(
+    federated: Any,
+) -> None:
+    fed, server = federated
+    server.registers.put(AMSTERDAM, edited_amsterdam())  # A-0035 withdrawn, among others
+    fed.run_once()
+    iri = fed.state.withdrawn_identities()[("gemeente-amsterdam", "A-0035")]
+    server.registers.put(AMSTERDAM, (DEV / AMSTERDAM).read_bytes())  # ...and back
+    records = server.registers.api_records
+    utrecht = next(r for r in records if r["organization"] == "Gemeente Utrecht")
+    moved = next(r for r in records if r["organization"] == "Gemeente Amsterdam")
+    moved.update(organization="Gemeente Utrecht", org_id=utrecht["org_id"])
+    compared = spy_on_comparisons(fed)
+    report = fed.run_once()
+    assert report.exit_code == 0
+    assert fed.minter.graph("unified") not in compared  # still a run in scope
+    assert fed.state.identities()[("gemeente-amsterdam", "A-0035")] == iri
+    published = {
+        row["body"]["identity"].get("lars"): row["body"]["organisation"]
+        for row in fed.state.records("national").values()
+    }
+    assert published[str(moved["lars"])] == published[str(utrecht["lars"])]  # it did move
+    assert_state_identities_match_the_graph(fed)
+    assert_a_full_rebuild_changes_nothing(fed)
