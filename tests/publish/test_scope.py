@@ -4,6 +4,7 @@ what a full rebuild would."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 import yaml
 from helpers import SHARED, serve_scenario, write_config
 
-from federator import config
+from federator import codec, config
 from federator.demo import CONTRACT_QUERY
 from federator.pipeline import Federator
 from federator.publish import snapshot
@@ -279,3 +280,38 @@ def test_a_record_moving_organisation_and_one_coming_back_publish_what_a_full_ru
     assert published[str(moved["lars"])] == published[str(utrecht["lars"])]  # it did move
     assert_state_identities_match_the_graph(fed)
     assert_a_full_rebuild_changes_nothing(fed)
+
+
+def as_an_older_version_left_it(fed: Federator) -> None:
+    """Make ``data_dir`` look as versions before block digests left it: blocks without a
+    digest, and the unified graph named by its text's SHA-256 (its copy kept beside it)."""
+    unified = fed.minter.graph("unified")
+    copy = fed.store._file(unified)
+    assert copy is not None
+    digest = hashlib.sha256(codec.read_file(copy)).hexdigest()
+    copy.with_suffix(".sha256").write_text(digest + "\n")
+    fed.state.db.execute("UPDATE graph_hashes SET digest = ? WHERE graph = ?", (digest, unified))
+    fed.state.db.execute("DROP INDEX unified_blocks_by_org")
+    fed.state.db.execute("ALTER TABLE unified_blocks DROP COLUMN digest")
+
+
+def test_data_an_older_version_left_is_upgraded_by_one_full_run(federated: Any) -> None:
+    fed, server = federated
+    as_an_older_version_left_it(fed)
+    fed.close()
+    fed = Federator(fed.config)
+    try:
+        unified = fed.minter.graph("unified")
+        server.registers.put(AMSTERDAM, edited_amsterdam())
+        compared = spy_on_comparisons(fed)
+        assert fed.run_once().exit_code == 0
+        assert unified in compared  # no block digests yet: compared whole, with its copy
+        assert fed.state.has_unified_blocks()
+        assert_state_identities_match_the_graph(fed)
+        assert_a_full_rebuild_changes_nothing(fed)
+        server.registers.put("gemeente-utrecht.csv", edited_utrecht())
+        compared.clear()
+        fed.run_once()
+        assert unified not in compared  # and from then on runs in scope patch it
+    finally:
+        fed.close()
