@@ -140,12 +140,19 @@ def patched(store: Store, patch: Patch) -> tuple[int, int] | None:
     return result
 
 
-def test_a_patch_from_the_text_the_store_holds_is_applied_and_keeps_no_copy(
-    tmp_path: Path,
-) -> None:
+@pytest.fixture
+def named(tmp_path: Path) -> Store:
+    """A store holding 50 statements under the name their builder gave them ("old")."""
     store = Store(tmp_path / "store", workers=2)
     store.sync_graph(GRAPH, statements(50), digest="old")
     store.flush()
+    return store
+
+
+def test_a_patch_from_the_text_the_store_holds_is_applied_and_keeps_no_copy(
+    named: Store,
+) -> None:
+    store = named
     assert store.published_digest(GRAPH) == "old"  # the builder's name, not the text's hash
     old, new = set(statements(50).splitlines()), set(statements(45).splitlines())
     added = set(statements(5, "w").splitlines())
@@ -163,11 +170,9 @@ def test_a_patch_from_the_text_the_store_holds_is_applied_and_keeps_no_copy(
 
 
 def test_a_patch_from_another_text_rewrites_the_graph_from_its_whole_text(
-    tmp_path: Path,
+    named: Store,
 ) -> None:
-    store = Store(tmp_path / "store", workers=2)
-    store.sync_graph(GRAPH, statements(50), digest="old")
-    store.flush()
+    store = named
     whole = statements(20, "w")
     # The store does not hold what the patch starts from (a publish that died, say): the
     # patch's own statements are not trusted, the whole text is loaded.
