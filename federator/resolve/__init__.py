@@ -80,7 +80,7 @@ def resolve(
     previous_orgs: dict[RecordKey, str] | None = None,
     withdrawn: dict[RecordKey, str] | None = None,
 ) -> Resolution:
-    """Cluster and assign identities. With ``dirty_orgs``, only those organisations' blocks
+    """Cluster and assign identities. With ``dirty_orgs``, only those organisations' records
     are clustered again: records never cross organisations, so every other algorithm keeps
     its records and its token (``Resolution.kept``, read back from ``previous``), and a run
     costs what changed. The records of other organisations need not be among ``candidates``
