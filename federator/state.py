@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS unified_blocks (
 );
 """
 _ACCEPTED = "(SELECT native_id FROM records WHERE source = ?)"
+READ_ALL_FROM = 1000  # blocks asked for by token from which one scan beats a lookup each
 # Columns added after the first release, with how to fill them in an older state file.
 MIGRATIONS = {
     ("records", "organisation"): "json_extract(body, '$.organisation')",
@@ -401,8 +402,10 @@ class State:
     def unified_block_texts(self, tokens: Collection[str] | None = None) -> dict[str, str | bytes]:
         """Token -> the unified graph's statements about that algorithm as last published
         (all, or these tokens'); as stored: ``codec.unpack_text`` reads them."""
-        if tokens is None:
-            return {r[0]: r[1] for r in self.db.execute("SELECT token, text FROM unified_blocks")}
+        if tokens is None or len(tokens) >= READ_ALL_FROM:
+            wanted = None if tokens is None else set(tokens)
+            rows = self.db.execute("SELECT token, text FROM unified_blocks")
+            return {r[0]: r[1] for r in rows if wanted is None or r[0] in wanted}
         out = {}
         for token in tokens:
             row = self.db.execute(

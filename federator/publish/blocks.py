@@ -25,7 +25,6 @@ Body = dict[str, Any]
 # versions): held packed, a full run's blocks are a quarter of the 420 MB of their text at
 # 100,000 registrations, which decided whether peak memory stayed under 2 GB.
 Stored = str | bytes
-READ_ONE_BY_ONE = 1000  # fewer stored blocks than this are read by token, more all at once
 
 
 class Blocks:
@@ -81,14 +80,16 @@ class Blocks:
         and the store compares the whole text."""
         before = self.before
 
-        def changes() -> tuple[set[str], set[str]]:
+        def changes() -> tuple[set[str], set[str]] | None:
             came = {t for t, (_, _, d) in self.rebuilt.items() if before.get(t) != d}
             went = {t for t in before if t not in self.digests} | (came & before.keys())
+            if len(came) + len(went) > len(before):
+                return None  # most of the graph: rewritten whole, never held as two line sets
             gone = _lines([*state.unified_block_texts(went).values(), before_replaced])
             come = _lines([self.rebuilt[t][1] for t in came] + [replaced])
             return gone - come, come - gone
 
-        started = before and self.known
+        started = bool(before) and self.known
         return Patch(
             graph_digest(before, before_replaced) if started else None,
             graph_digest(self.digests, replaced),
@@ -99,18 +100,16 @@ class Blocks:
     def _text(self, state: State, replaced: str) -> Iterator[str]:
         """The whole unified graph: blocks not rebuilt as state keeps them."""
         standing = set(self.digests) - set(self.rebuilt)
-        few = len(standing) < READ_ONE_BY_ONE
-        stored = state.unified_block_texts(standing if few else None) if standing else {}
+        stored = state.unified_block_texts(standing)
         blocks = {t: stored[t] for t in standing}
         blocks.update((t, packed) for t, (_, packed, _) in self.rebuilt.items())
         return graphs.unified_graph(blocks, replaced)
 
     def commit(self, db: sqlite3.Connection) -> None:
-        """Store the blocks that changed; drop those of algorithms that no longer exist (a
-        full run writes them all). The blocks are released as they are written: the unified
-        graph is published by now."""
+        """Store the blocks that changed; drop those of algorithms that no longer exist. The
+        blocks are released as they are written: the unified graph is published by now."""
         before = self.before
-        if self.full:
+        if self.full and not self.known:  # blocks an older version kept: all written anew
             db.execute("DELETE FROM unified_blocks")
             before = {}
         else:

@@ -203,7 +203,7 @@ class Patch:
 
     old_digest: str | None
     new_digest: str
-    changes: Callable[[], tuple[set[str], set[str]]]
+    changes: Callable[[], tuple[set[str], set[str]] | None]  # None: rewrite it whole
     text: Callable[[], Iterable[str]]
 
 

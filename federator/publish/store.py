@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -129,15 +129,22 @@ class Store:
             return None
         return {line for line in text.split("\n") if line.strip()}
 
-    def _remember(self, graph: str, lines: set[str], digest: str, data: bytes = b"") -> None:
+    def _remember(
+        self, graph: str, lines: set[str], digest: str, data: bytes | None = None
+    ) -> None:
+        """Keep the digest of what the graph now holds, and a copy of its text (``data``;
+        None: a text its builder names keeps none, see ``patch_graph``)."""
         file = self._file(graph)
         if file is None:
             self._memory[graph], self._digests[graph] = lines, digest
             return
-        tmp = file.with_suffix(".tmp")
-        with codec.file_writer(tmp) as out:
-            out.write(data)
-        os.replace(tmp, file)
+        if data is None:
+            file.unlink(missing_ok=True)  # it would describe another text
+        else:
+            tmp = file.with_suffix(".tmp")
+            with codec.file_writer(tmp) as out:
+                out.write(data)
+            os.replace(tmp, file)
         file.with_suffix(".gz").unlink(missing_ok=True)
         file.with_suffix(".sha256").write_text(digest + "\n")
         file.with_suffix(".dirty").unlink(missing_ok=True)
@@ -188,6 +195,7 @@ class Store:
             return self._replace(graph, pieces, digest)
         ntriples = "".join(pieces)
         data = ntriples.encode("utf-8")
+        copy = None if digest is not None else data  # a named text keeps no copy
         digest = digest or hashlib.sha256(data).hexdigest()
         if current == digest:
             return None
@@ -201,7 +209,7 @@ class Store:
         new = {line for line in ntriples.split("\n") if line.strip()}
         named = digest
         return self._apply(
-            graph, old - new, new - old, lambda: self._remember(graph, new, named, data)
+            graph, old - new, new - old, lambda: self._remember(graph, new, named, copy)
         )
 
     def _has_copy(self, graph: str) -> bool:
@@ -211,26 +219,21 @@ class Store:
     def patch_graph(self, graph: str, patch: Patch) -> tuple[int, int] | None:
         """Apply a change its builder worked out (``graphs.Patch``) when the graph holds the
         text the patch starts from (by digest); otherwise compare texts as ``sync_graph``
-        does. A patch that applies reads neither text whole, and keeps no copy: the builder
-        keeps the statements (``blocks``), so a later compare of texts finds no copy and
-        rewrites the graph whole."""
+        does. A patch reads only the statements that change (unless they are most of the
+        graph: then it is rewritten whole) and keeps no copy of the text: its builder keeps
+        the statements (``blocks``), so a later compare of texts rewrites the graph whole."""
         current = self.published_digest(graph)
         if self.published is None or current is None or patch.old_digest != current:
             return self.sync_graph(graph, patch.text(), patch.new_digest)
         if patch.new_digest == current:
             return None
-        file = self._file(graph)
-        assert file is not None
-
-        def done() -> None:
-            # The copy would describe the old text: gone before the new digest is written.
-            file.unlink(missing_ok=True)
-            file.with_suffix(".gz").unlink(missing_ok=True)
-            file.with_suffix(".sha256").write_text(patch.new_digest + "\n")
-            file.with_suffix(".dirty").unlink(missing_ok=True)
-
-        removed, added = patch.changes()
-        return self._apply(graph, removed, added, done)
+        changes = patch.changes()
+        if changes is None:
+            return self._replace(graph, patch.text(), patch.new_digest)
+        removed, added = changes
+        return self._apply(
+            graph, removed, added, lambda: self._remember(graph, set(), patch.new_digest)
+        )
 
     def _apply(
         self, graph: str, gone: set[str], added: set[str], done: Callable[[], None]
@@ -252,7 +255,8 @@ class Store:
     ) -> tuple[int, int]:
         """Unknown or interrupted: empty the graph as the store really holds it, then load
         the text piece by piece, keeping a compressed copy for the next diff. ``digest``: the
-        builder's name for the text (see ``sync_graph``), else its SHA-256 is kept."""
+        builder's name for the text (see ``sync_graph``), kept with no copy; else the text's
+        SHA-256 is kept, with a copy."""
         file = self._file(graph)
         assert file is not None
         g = ox.NamedNode(graph)
@@ -264,30 +268,35 @@ class Store:
             self.ox.remove(q)
         pause_point("store.mid_graph")
         hasher, count, tmp = hashlib.sha256(), 0, file.with_suffix(".tmp")
+        # A named text keeps no copy: its builder keeps the statements (see ``patch_graph``).
+        copy_file = codec.file_writer(tmp) if digest is None else None  # closed by the copier
 
         def done() -> None:
-            os.replace(tmp, file)
+            if copy_file is None:
+                file.unlink(missing_ok=True)  # a copy from before would describe another text
+            else:
+                os.replace(tmp, file)
             file.with_suffix(".gz").unlink(missing_ok=True)
             file.with_suffix(".sha256").write_text((digest or hasher.hexdigest()) + "\n")
             file.with_suffix(".dirty").unlink(missing_ok=True)
 
+        def copy(data: bytes, out: IO[bytes]) -> None:
+            hasher.update(data)
+            out.write(data)
+
         write = self._write(g, done)
-        copy_file = codec.file_writer(tmp)  # the copy thread closes it
-
-        def copy(data: bytes) -> None:
-            if digest is None:  # a named text is not hashed again (the unified graph's 420 MB)
-                hasher.update(data)
-            copy_file.write(data)
-
         try:
             for piece in pieces:
                 data = piece.encode("utf-8")
-                write.also(self._copy_slots, self._copier, functools.partial(copy, data))
+                if copy_file is not None:
+                    job = functools.partial(copy, data, copy_file)
+                    write.also(self._copy_slots, self._copier, job)
                 lines = data.count(b"\n")
                 count += lines
                 write.add(data, lines)
         finally:
-            write.also(self._copy_slots, self._copier, copy_file.close)
+            if copy_file is not None:
+                write.also(self._copy_slots, self._copier, copy_file.close)
         write.close()
         return count, len(removed)
 
