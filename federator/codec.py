@@ -64,6 +64,11 @@ def pack_text(text: str) -> bytes:
     return _compress(text.encode("utf-8"))
 
 
+def pack_encoded(data: bytes) -> bytes:
+    """``pack_text`` of a text already encoded as UTF-8."""
+    return _compress(data)
+
+
 def unpack_text(value: str | bytes) -> str:
     return value if isinstance(value, str) else _decompress(value).decode("utf-8")
 

@@ -145,12 +145,8 @@ class State:
             "CREATE INDEX IF NOT EXISTS records_summary "
             "ON records (source, native_id, digest, organisation, organisation_name)"
         )
-        # Covering: a run reads every block's digest (and a scoped one its organisations'
-        # tokens), but only the texts of the blocks that changed.
-        self.db.execute(
-            "CREATE INDEX IF NOT EXISTS unified_blocks_by_org "
-            "ON unified_blocks (organisation, token, digest)"
-        )
+        # No index on the blocks: filling one cost a cold run 1 s at 100,000 blocks, and
+        # spared a scoped run 0.13 s of reading every block's digest (measured).
 
     def close(self) -> None:
         self.db.close()
@@ -387,7 +383,7 @@ class State:
 
     def unified_block_digests(self) -> dict[str, str | None]:
         """Token -> digest of its statements (None in blocks an older version kept), of every
-        algorithm in the unified graph as last published (from an index: no text is read)."""
+        algorithm in the unified graph as last published (no text is decoded)."""
         return dict(self.db.execute("SELECT token, digest FROM unified_blocks"))
 
     def unified_block_tokens(self, organisations: set[str]) -> set[str]:

@@ -295,7 +295,6 @@ def as_an_older_version_left_it(fed: Federator) -> None:
     digest = hashlib.sha256(text).hexdigest()
     copy.with_suffix(".sha256").write_text(digest + "\n")
     fed.state.db.execute("UPDATE graph_hashes SET digest = ? WHERE graph = ?", (digest, unified))
-    fed.state.db.execute("DROP INDEX unified_blocks_by_org")
     fed.state.db.execute("ALTER TABLE unified_blocks DROP COLUMN digest")
 
 
