@@ -60,13 +60,9 @@ def unpack_body(value: str | bytes) -> dict[str, Any]:
     return body
 
 
-def pack_text(text: str) -> bytes:
-    return _compress(text.encode("utf-8"))
-
-
-def pack_encoded(data: bytes) -> bytes:
-    """``pack_text`` of a text already encoded as UTF-8."""
-    return _compress(data)
+def pack_text(text: str | bytes) -> bytes:
+    """A text, or one already encoded as UTF-8, packed (``unpack_text`` gives the text)."""
+    return _compress(text if isinstance(text, bytes) else text.encode("utf-8"))
 
 
 def unpack_text(value: str | bytes) -> str:

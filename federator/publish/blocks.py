@@ -71,7 +71,7 @@ class Blocks:
             data = build_block(members).encode("utf-8")  # once: 420 MB at 100,000
             digest = hashlib.sha256(data).hexdigest()  # block_digest
             self.digests[token] = digest
-            self.rebuilt[token] = (members[0]["organisation"], codec.pack_encoded(data), digest)
+            self.rebuilt[token] = (members[0]["organisation"], codec.pack_text(data), digest)
 
     def patch(self, state: State, before_replaced: str, replaced: str) -> Patch:
         """The unified graph's change, block by block, from the blocks last published: only
