@@ -193,23 +193,23 @@ class Store:
         unknown = current is None or (digest is not None and not self._has_copy(graph))
         if self.published is not None and unknown:
             return self._replace(graph, pieces, digest)
+        named = digest  # the builder's name: such a text keeps no copy
         ntriples = "".join(pieces)
         data = ntriples.encode("utf-8")
-        copy = None if digest is not None else data  # a named text keeps no copy
-        digest = digest or hashlib.sha256(data).hexdigest()
-        if current == digest:
+        kept = named or hashlib.sha256(data).hexdigest()
+        if current == kept:
             return None
         old = self._last(graph)
         if old is None and self.published is not None:
             # A digest without the copy it describes: nothing to diff against, so the graph
             # is rewritten whole (adding the new text alone would keep the stale statements).
-            return self._replace(graph, [ntriples], digest)
+            return self._replace(graph, [ntriples], named)
         old = old or set()  # nothing yet: an in-memory store's first write
         # split("\n"), not splitlines(): a literal may hold U+2028 and other line breaks.
         new = {line for line in ntriples.split("\n") if line.strip()}
-        named = digest
+        copy = None if named is not None else data
         return self._apply(
-            graph, old - new, new - old, lambda: self._remember(graph, new, named, copy)
+            graph, old - new, new - old, lambda: self._remember(graph, new, kept, copy)
         )
 
     def _has_copy(self, graph: str) -> bool:

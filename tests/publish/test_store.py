@@ -132,6 +132,8 @@ def test_a_digest_without_its_copy_makes_the_next_write_whole(tmp_path: Path) ->
     assert store.sync_graph(GRAPH, changed) == (45, 50)
     store.flush()
     assert held(store) == set(changed.splitlines())  # no statement of the old text is left
+    assert copy.exists()  # kept again: the next write is a diff
+    assert store.sync_graph(GRAPH, statements(40)) == (0, 5)
 
 
 def patched(store: Store, patch: Patch) -> tuple[int, int] | None:
