@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+# The benchmark grows the developers' shared data, which is not part of the repository (the
+# tests use the small copies in tests/data): it is looked for beside the repository.
 SHARED = REPO.parent / "shared" / "data"
 TOOI = "https://identifier.overheid.nl/tooi/id/"
 _SNAPSHOT_STATUS = {
@@ -53,14 +55,26 @@ class Org:
         return f"{TOOI}{self.type}/{self.org_id}"
 
 
+def require(shared: Path, *parts: str) -> Path:
+    """``shared / parts``, or a clear exit when the shared data is not there."""
+    path = shared.joinpath(*parts)
+    if not path.exists():
+        raise SystemExit(
+            f"bench: {path} not found. The benchmark grows the developers' shared data "
+            f"(federation-dev, the register snapshots, reference/organisations.csv), which is "
+            f"not part of the repository: put it at {SHARED}."
+        )
+    return path
+
+
 def organisations(shared: Path = SHARED) -> list[Org]:
-    path = shared / "reference" / "organisations.csv"
+    path = require(shared, "reference", "organisations.csv")
     with path.open(encoding="utf-8") as fh:
         return [Org(r["name"], r["org_id"], r["type"]) for r in csv.DictReader(fh, delimiter=";")]
 
 
 def national_records(shared: Path = SHARED) -> list[dict[str, Any]]:
-    path = shared / "federation-dev" / "national" / "records.json"
+    path = require(shared, "federation-dev", "national", "records.json")
     records: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     return records
 
@@ -74,7 +88,7 @@ def snapshot_templates(
     seen = {(r["name"], plain(r["goal"])) for r in national}
     orgs = {r["organization"]: (r["org_id"], r["code"]) for r in national}
     out: list[dict[str, Any]] = []
-    for path in sorted((shared / "algoritmeregister" / "snapshots").glob("*.json")):
+    for path in sorted(require(shared, "algoritmeregister", "snapshots").glob("*.json")):
         for item in json.loads(path.read_text(encoding="utf-8"))["algoritmes"]:
             doel = plain(item.get("doel"))
             if not item.get("title") or not doel or (item["title"], doel) in seen:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from federator import __version__, config, log
+from federator import __version__, commands, config, configcheck, demo, log
 from federator.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -74,6 +74,16 @@ def _parser() -> argparse.ArgumentParser:
     cl = sub.add_parser("clusters", parents=[common], help="resolution explained")
     cl.add_argument("--source", metavar="ID")
     cl.add_argument("--uncertain", action="store_true", help="only borderline pairs")
+    cl.add_argument("--limit", type=int, metavar="N", help="at most N pairs or clusters")
+
+    ck = sub.add_parser(
+        "check",
+        parents=[common],
+        help="fetch, map and validate without publishing: what the mapping found, per field",
+    )
+    ck.add_argument(
+        "--source", action="append", default=[], metavar="ID", help="only this source (repeatable)"
+    )
 
     rm = sub.add_parser("remap", parents=[common], help="re-map stored raw payloads")
     rm.add_argument("--source", action="append", default=[], metavar="ID")
@@ -107,15 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def load_config(args: argparse.Namespace) -> config.Config:
     path = getattr(args, "config", None) or config.default_path()
-    return config.load(path)
+    return configcheck.load(path)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from federator import commands
-
     if args.command == "demo":
-        from federator import demo
-
         # The demo prints its own story; only problems go to the log.
         log.configure(json=getattr(args, "log_format", None) == "json", level="warning")
         return demo.main(args.data_dir, serve=args.serve)

@@ -7,9 +7,20 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from federator import check as check_mapping
 from federator import report
 from federator.config import Config
+from federator.daemon import run_daemon
 from federator.errors import ConfigError
+from federator.explain import explain
+from federator.pipeline import Federator
+from federator.publish import snapshot
+from federator.publish.export import export as export_dump
+from federator.push import push_all
+from federator.push.report import status_table as targets_table
+from federator.query import QueryError, run_query, write_results
+from federator.server.serve import serve_forever
+from federator.state import State
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -26,8 +37,6 @@ def _check_sources(cfg: Config, ids: list[str]) -> None:
 
 
 def run(cfg: Config, args: argparse.Namespace) -> int:
-    from federator.pipeline import Federator
-
     _check_sources(cfg, args.source)
     fed = Federator(cfg)
     fed.state.abandon_leftovers()
@@ -38,9 +47,16 @@ def run(cfg: Config, args: argparse.Namespace) -> int:
     return EXIT_FAILED if result.failed else EXIT_OK
 
 
-def remap(cfg: Config, args: argparse.Namespace) -> int:
-    from federator.pipeline import Federator
+def check(cfg: Config, args: argparse.Namespace) -> int:
+    """Fetch (or read stored payloads), map and validate without publishing; say per field
+    what the mapping found."""
+    _check_sources(cfg, args.source)
+    results = check_mapping.check(cfg, args.source or None)
+    check_mapping.write(results, sys.stdout)
+    return check_mapping.exit_code(results)
 
+
+def remap(cfg: Config, args: argparse.Namespace) -> int:
     _check_sources(cfg, args.source)
     fed = Federator(cfg)
     fed.state.abandon_leftovers()
@@ -51,8 +67,6 @@ def remap(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _open_store(cfg: Config) -> Any:
-    from federator.publish import snapshot
-
     store = snapshot.open_current(cfg.data_dir)
     if store is None:
         print(
@@ -64,8 +78,6 @@ def _open_store(cfg: Config) -> Any:
 
 
 def query(cfg: Config, args: argparse.Namespace) -> int:
-    from federator.query import QueryError, run_query, write_results
-
     store = _open_store(cfg)
     if store is None:
         return EXIT_FAILED
@@ -80,21 +92,16 @@ def query(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def export(cfg: Config, args: argparse.Namespace) -> int:
-    from federator.query import export as do_export
-
     store = _open_store(cfg)
     if store is None:
         return EXIT_FAILED
-    checksum = do_export(store, args.format, args.output, sys.stdout.buffer)
+    checksum = export_dump(store, args.format, args.output, sys.stdout.buffer)
     if args.output:
         print(f"wrote {args.output} (sha256 {checksum})", file=sys.stderr)
     return EXIT_OK
 
 
 def status(cfg: Config, args: argparse.Namespace) -> int:
-    from federator.push.report import status_table as targets_table
-    from federator.state import State
-
     state = State(cfg.data_dir)
     print(report.status_table(cfg, state, datetime.now(UTC)))
     targets = targets_table(cfg, state)
@@ -104,8 +111,6 @@ def status(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def log(cfg: Config, args: argparse.Namespace) -> int:
-    from federator.state import State
-
     _check_sources(cfg, [args.source])
     state = State(cfg.data_dir)
     text = report.source_log(state, args.source, args.run, fmt=args.format)
@@ -117,27 +122,19 @@ def log(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def clusters(cfg: Config, args: argparse.Namespace) -> int:
-    from federator.explain import explain
-
     if args.source:
         _check_sources(cfg, [args.source])
-    print(explain(cfg, source=args.source, uncertain=args.uncertain))
+    print(explain(cfg, source=args.source, uncertain=args.uncertain, limit=args.limit))
     return EXIT_OK
 
 
 def push(cfg: Config, args: argparse.Namespace) -> int:
-    from federator.push import push_all
-
     return push_all(cfg, args.target)
 
 
 def daemon(cfg: Config, args: argparse.Namespace) -> int:
-    from federator.daemon import run_daemon
-
     return run_daemon(cfg)
 
 
 def serve(cfg: Config, args: argparse.Namespace) -> int:
-    from federator.server import serve_forever
-
     return serve_forever(cfg)

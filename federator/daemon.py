@@ -26,7 +26,6 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from apscheduler.events import (
     EVENT_JOB_ERROR,
@@ -43,7 +42,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from federator import log
 from federator.config import Config, SourceConfig
 from federator.lock import RunLock
-from federator.schedule import DEFAULT_JITTER, parse_schedule
+from federator.schedule import (
+    DEFAULT_JITTER,
+    STATUS_FILE,
+    parse_schedule,
+    planned_next_run,
+    read_status,
+)
+from federator.server.serve import make_server, run_server
 from federator.state import State, now
 
 STOP_GRACE = 10.0  # seconds the run in flight gets to finish after SIGTERM/SIGINT
@@ -51,8 +57,7 @@ KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL of a run process
 MISFIRE_GRACE = 3600  # seconds a run may start late (the daemon was busy or asleep)
 STARTUP_LOCK_WAIT = 30.0  # seconds to wait for a writer at start-up before skipping cleanup
 POLL = 0.2  # seconds between checks on a run process
-STATUS_FILE = "daemon.json"
-CHILD = "from federator.daemon import child_main; child_main()"
+CHILD = "from federator.child import main; main()"  # named, not imported: see child.py
 
 
 def jitter_for(trigger: BaseTrigger, at: datetime) -> float:
@@ -91,85 +96,6 @@ def first_run(trigger: BaseTrigger, last_started: str | None, at: datetime) -> d
 def iso(moment: datetime | None) -> str | None:
     """A time as ``report.next_run`` writes it (UTC, seconds)."""
     return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
-
-
-# -- what other processes read -----------------------------------------------------------------
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def read_status(data_dir: Path) -> dict[str, Any] | None:
-    """The running daemon's status file, or None when no daemon runs on ``data_dir``."""
-    try:
-        status: dict[str, Any] = json.loads((data_dir / STATUS_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    pid = status.get("pid")
-    return status if isinstance(pid, int) and _alive(pid) else None
-
-
-def planned_next_run(cfg: Config, source_id: str, at: datetime | None = None) -> str | None:
-    """When ``source_id`` runs next: the running daemon's plan, else the schedule's next time
-    exactly as ``report.next_run`` computes it; None when the source has no schedule.
-    """
-    src = cfg.source(source_id)
-    if src.schedule is None:
-        return None
-    status = read_status(cfg.data_dir)
-    if status is not None and source_id in status.get("next_runs", {}):
-        planned: str | None = status["next_runs"][source_id]
-        return planned
-    fire = parse_schedule(src.schedule).get_next_fire_time(None, at or datetime.now(UTC))
-    return fire.isoformat(timespec="seconds") if fire else None
-
-
-def mark_abandoned(data_dir: Path, pid: int, reason: str, code: str = "abandoned") -> list[str]:
-    """Mark the runs of process ``pid`` still 'running' as abandoned; return their ids."""
-    state = State(data_dir)
-    try:
-        with state.transaction() as db:
-            rows = db.execute(
-                "SELECT run_id FROM runs WHERE pid = ? AND outcome = 'running'", (pid,)
-            ).fetchall()
-            for row in rows:
-                db.execute(
-                    "UPDATE source_runs SET outcome = 'abandoned', ended = ?, error = ?, "
-                    "error_code = ? WHERE run_id = ? AND outcome = 'running'",
-                    (now(), reason, code, row["run_id"]),
-                )
-                db.execute(
-                    "UPDATE runs SET outcome = 'abandoned', ended = ? WHERE run_id = ?",
-                    (now(), row["run_id"]),
-                )
-        return [r["run_id"] for r in rows]
-    finally:
-        state.close()
-
-
-def _runs_of(data_dir: Path, pid: int) -> list[dict[str, Any]]:
-    state = State(data_dir)
-    try:
-        rows = state.db.execute(
-            "SELECT run_id, outcome FROM runs WHERE pid = ? ORDER BY started", (pid,)
-        ).fetchall()
-        return [dict(r) for r in rows]
-    finally:
-        state.close()
-
-
-def child_main() -> None:
-    """Entry of a run process: die with the daemon, then be ``federator`` with our arguments."""
-    from federator.cli import main
-    from federator.server.lifeline import die_with_parent
-
-    die_with_parent(int(os.environ.get("FEDERATOR_DAEMON_PID") or 0))
-    sys.exit(main(sys.argv[1:]))
 
 
 # -- the daemon ----------------------------------------------------------------------------
@@ -237,7 +163,7 @@ class Daemon:
             with RunLock(self.cfg.data_dir, wait=STARTUP_LOCK_WAIT):
                 state = State(self.cfg.data_dir)
                 try:
-                    n = state.abandon_leftovers()
+                    n = len(state.abandon_runs())
                 finally:
                     state.close()
         except Exception as exc:  # a writer holds the lock: its runs are alive
@@ -308,7 +234,7 @@ class Daemon:
             self.write_status()
             src = self.cfg.source(source_id)
             self._run_child(src)
-            keep = int(self.cfg.history.get("keep_runs", 200))
+            keep = self.cfg.history.keep_runs
             state = State(self.cfg.data_dir)
             try:
                 state.prune(keep)
@@ -339,8 +265,12 @@ class Daemon:
         if reason is None:
             reason = f"the run process ended (exit status {exit_code}) before the run ended"
             code = "abandoned"
-        abandoned = mark_abandoned(self.cfg.data_dir, proc.pid, reason, code)
-        runs = _runs_of(self.cfg.data_dir, proc.pid)
+        state = State(self.cfg.data_dir)
+        try:
+            abandoned = state.abandon_runs(reason, code, pid=proc.pid)
+            runs = state.runs_of_process(proc.pid)
+        finally:
+            state.close()
         for run in runs:
             bound.bind(run=run["run_id"]).info(
                 "run.end",
@@ -391,8 +321,6 @@ def _stderr_fd() -> int | None:
 
 def run_daemon(cfg: Config) -> int:
     """``federator daemon``: schedule, serve, and stop cleanly on SIGTERM/SIGINT (exit 0)."""
-    from federator.server.serve import make_server, run_server
-
     log.configure(json=True)
     daemon = Daemon(cfg)
     daemon.log.info("daemon.start", config=daemon.config_path, pid=os.getpid())

@@ -9,6 +9,9 @@ from importlib import resources
 from pathlib import Path
 
 from federator import config
+from federator.pipeline import Federator
+from federator.query import run_query, write_results
+from federator.server.serve import serve_forever
 from federator.sim import Registers, RegisterServer
 
 CONTRACT_QUERY = """PREFIX dcat: <http://www.w3.org/ns/dcat#>
@@ -71,8 +74,6 @@ sources:
 
 
 def main(data_dir: Path, serve: bool = False) -> int:
-    from federator.pipeline import Federator
-    from federator.query import run_query, write_results
 
     out = sys.stdout
     with RegisterServer(demo_registers()) as registers:
@@ -124,10 +125,8 @@ Look further:
     if serve:
         fed.state.close()
         del fed, store
-        from federator.server import serve_forever
-
         print(
-            f"\nServing the result on http://{cfg.server['host']}:{cfg.server['port']}/sparql "
+            f"\nServing the result on http://{cfg.server.host}:{cfg.server.port}/sparql "
             "(Ctrl-C to stop)",
             file=out,
         )

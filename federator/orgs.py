@@ -36,13 +36,33 @@ def tooi_from_code(code: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def reference() -> dict[str, tuple[str, str]]:
-    """Normalised name -> (TOOI IRI, official name), from the bundled reference list."""
+    """Normalised name -> (TOOI IRI, official name), from the bundled reference list: the
+    municipalities, provinces and water boards of the TOOI reference list, and the national
+    bodies (ministries, agencies, ZBOs, other organisations) whose code the national register
+    gives (``bench/orgs_list.py`` refreshes them). A code's first row names it officially;
+    later rows with the same code are other names it is known by."""
     table: dict[str, tuple[str, str]] = {}
+    official: dict[str, str] = {}
     text = resources.files("federator.data").joinpath("organisations.csv").read_text("utf-8")
     for row in csv.DictReader(text.splitlines(), delimiter=";"):
         iri = f"{TOOI}{row['type']}/{row['org_id']}"
-        table[normalise_name(row["name"])] = (iri, row["name"])
+        official.setdefault(iri, row["name"])
+        table.setdefault(normalise_name(row["name"]), (iri, official[iri]))
     return table
+
+
+@lru_cache(maxsize=1)
+def official_names() -> dict[str, str]:
+    """TOOI IRI -> official name, of every organisation in the bundled list."""
+    out: dict[str, str] = {}
+    for iri, name in reference().values():
+        out.setdefault(iri, name)
+    return out
+
+
+def is_tooi(iri: str) -> bool:
+    """Whether an organisation IRI is a TOOI IRI (its code is known), not one minted here."""
+    return iri.startswith(TOOI)
 
 
 def lookup(name: str) -> tuple[str, str] | None:

@@ -6,48 +6,36 @@ identities, validators, run log) is committed only after the store accepted the 
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import time
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
-from federator import codec, log
+from federator import codec, log, mapvalidate
 from federator.config import Config, SourceConfig
 from federator.errors import FederatorError, SourceError
-from federator.harvest import Harvested, harvest
-from federator.harvest.http import HttpClient
+from federator.harvest import Harvested, Payload, harvest, replay
+from federator.harvest.http import HttpClient, public_url
 from federator.harvest.rawstore import RawStore
-from federator.lock import RunLock
-from federator.map import parallel, spec
-from federator.map.mapper import same_description, source_organisation
+from federator.lock import DiskReserve, RunLock
+from federator.map import spec
+from federator.map.mapper import mapping_stamp, same_description, source_organisation
 from federator.publish.publisher import Publisher
+from federator.publish.store import Store
+from federator.push import after_publish
+from federator.records import Fresh
+from federator.resolve import resolve_sources
+from federator.search import update as update_search_index
 from federator.state import SourceRun, State, new_run_id, now
 from federator.validate.quality import completeness
 from federator.vocab import Minter
-
-
-@dataclass
-class Fresh:
-    """A source's newly harvested, mapped and validated records, not yet published."""
-
-    bodies: list[dict[str, Any]]
-    organisation: str
-    organisation_name: str
-    validators: dict[str, dict[str, str | None]] = field(default_factory=dict)
-    previous: dict[str, Any] = field(default_factory=dict)  # the source's records before
-    # Native ids whose description is new or changed; a record mapped again (new code or
-    # mapping) that says what it said is not among them. Worked out once, here.
-    redescribed: set[str] = field(default_factory=set)
-    # False when every record is unchanged: bodies and previous are then left in state (they
-    # cost seconds to load at scale) and the publisher treats the source as untouched.
-    changed: bool = True
-    packed: codec.Spool | None = None  # native id -> the body as state stores it
 
 
 @dataclass
@@ -77,14 +65,15 @@ class Federator:
     """The pipeline over one configuration, its state, its store and its raw payloads."""
 
     def __init__(self, config: Config, *, store: Any = None, state: State | None = None) -> None:
-        from federator.publish.store import Store
-
         self.config = config
         self.minter = Minter(config.base_iri)
         self.lock = RunLock(config.data_dir).acquire() if store is None else None
         self.state = state or State(config.data_dir)
         self.store = store or Store(config.data_dir / "store")
         self.raw = RawStore(config.data_dir)
+        self.reserve = DiskReserve(config.data_dir)
+        if self.lock is not None:
+            self.reserve.ensure()
         self.http = HttpClient.from_settings(config.harvest)
         self.log = log.get("federator.run")
 
@@ -112,12 +101,18 @@ class Federator:
         """
         digests = self.state.record_digests(source.id)
         sr.stats["fetched_documents"] = sum(1 for p in harvested.payloads if p.status != 304)
-        if harvested.not_modified:
-            self._carry_last_verdict(source, sr, None)
-            sr.stats.update(fetched=0, unchanged=len(digests))
-            return None
         mapping = self.mapping_for(source)
-        batch = parallel.run(source, harvested, mapping, self.minter, digests)
+        if harvested.not_modified:
+            # A 304 says the register did not change; the mapping may have: then the stored
+            # payloads are read again, so that the changed mapping is applied now.
+            replayed = self._replay_for_mapping(source, mapping)
+            if replayed is None:
+                self._carry_last_verdict(source, sr, None)
+                sr.stats.update(fetched=0, unchanged=len(digests), mapping=mapping_stamp(mapping))
+                return None
+            harvested = replayed
+        sr.stats["mapping"] = mapping_stamp(mapping)  # which mapping made this run's records
+        batch = mapvalidate.run(source, harvested, mapping, self.minter, digests)
         for stage, seconds in batch.seconds.items():
             sr.durations[stage] = round(seconds, 4)
         validators = {
@@ -169,7 +164,22 @@ class Federator:
             packed=self._spool(batch),
         )
 
-    def _spool(self, batch: parallel.Batch) -> codec.Spool:
+    def _replay_for_mapping(self, source: SourceConfig, mapping: spec.Mapping) -> Harvested | None:
+        """The stored payloads read again when the last synced run's records were made by
+        another mapping than ``mapping`` (None when the same, or nothing is stored)."""
+        last = self.state.last_synced_run(source.id)
+        if last is None or (last["stats"] or {}).get("mapping") == mapping_stamp(mapping):
+            return None
+        stored = [Payload(**p) for p in self.state.last_payloads(source.id)]
+        if not stored:
+            return None
+        try:
+            return replay(source, stored, self.raw)
+        except (FederatorError, OSError, KeyError) as exc:  # a payload no longer stored
+            self.log.warning("replay.unavailable", source=source.id, error=repr(exc))
+            return None
+
+    def _spool(self, batch: mapvalidate.Batch) -> codec.Spool:
         """The batch's packed bodies, off the heap until the commit writes them."""
         spool = codec.Spool(self.config.data_dir)
         spool.put_all(batch.packed)
@@ -205,7 +215,7 @@ class Federator:
         """Hold back a run that would withdraw too much: an outage is not a withdrawal."""
         if accept or not previous:
             return
-        share = float(self.config.guard.get("max_withdrawn_share", 0.10))
+        share = self.config.guard.max_withdrawn_share
         if not bodies:
             raise SourceError(
                 f"source {source.id!r} answered with no records where it had {len(previous)}; "
@@ -229,7 +239,7 @@ class Federator:
         sr = SourceRun(run_id, source.id)
         self.state.start_source_run(sr)
         bound = self.log.bind(source=source.id, run=run_id)
-        bound.info("harvest.start", url=_safe_url(source.url))
+        bound.info("harvest.start", url=public_url(source.url))
         fresh, ok = None, False
         try:
             with timed(sr, "harvest"):
@@ -237,11 +247,16 @@ class Federator:
             sr.statuses = dict(harvested.statuses)
             sr.payloads = [p.to_dict() for p in harvested.payloads]
             fresh = self.process(source, sr, harvested, accept)
+            sr.issues.extend(harvested.notes)  # what the harvest stopped at, in words
             ok = True
         except FederatorError as exc:
             sr.statuses = sr.statuses or dict(self.http.statuses)
             sr.outcome, sr.error, sr.error_code = "failed", exc.message, exc.code
             bound.error("source.failed", error=exc.message, code=exc.code)
+        except OSError as exc:  # the machine's (a full disk), not the register's
+            sr.statuses = sr.statuses or dict(self.http.statuses)
+            sr.outcome, sr.error, sr.error_code = "failed", *_os_failure(exc)
+            bound.error("source.failed", error=sr.error, code=sr.error_code)
         except Exception as exc:  # a bug must not stop the other sources
             sr.outcome, sr.error, sr.error_code = "failed", f"internal error: {exc!r}", "internal"
             bound.error("source.crashed", error=repr(exc), trace=traceback.format_exc(limit=5))
@@ -249,8 +264,6 @@ class Federator:
 
     def remap(self, source_ids: Sequence[str] | None = None) -> RunReport:
         """Re-map the stored raw payloads of each source (after a mapping changed): no fetching."""
-        from federator.harvest import Payload, replay
-
         run_id = self._start(run_id_trigger="remap")
         runs: dict[str, SourceRun] = {}
         fresh: dict[str, Fresh] = {}
@@ -314,22 +327,32 @@ class Federator:
     ) -> RunReport:
         """Publish, then record the run; a failed publish fails every source and keeps state."""
         try:
-            Publisher(self.config, self.minter, self.state, self.store).publish(run_id, runs, fresh)
+            publisher = Publisher(self.config, self.minter, self.state, self.store)
+            plan = publisher.plan(runs, fresh)
+            resolution = None
+            started = time.perf_counter()
+            if not plan.unchanged:
+                resolution = resolve_sources(
+                    plan.views,
+                    self.config.resolve,
+                    self.state,
+                    plan.previous,
+                    plan.canonicals,
+                    plan.scope,
+                )
+            for sr in runs.values():
+                sr.durations["resolve"] = round(time.perf_counter() - started, 4)
+            publisher.publish(run_id, runs, plan, resolution)
         except Exception as exc:
             self.store.discard_pending()
+            reason = (f"publish failed: {exc}", "publish")
+            if _disk_full(exc):
+                reason = _os_failure(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
             for sr in runs.values():
-                if sr.outcome == "synced":
-                    sr.outcome, sr.error, sr.error_code = (
-                        "failed",
-                        f"publish failed: {exc}",
-                        "publish",
-                    )
+                if sr.outcome in ("synced", "running"):
+                    sr.outcome, sr.error, sr.error_code = "failed", *reason
             self.log.error("publish.failed", error=repr(exc), trace=traceback.format_exc(limit=5))
-            with self.state.transaction() as db:
-                for sr in runs.values():
-                    sr.ended = now()
-                    self.state.write_source_run(db, sr)
-                self.state.end_run(db, run_id, "failed")
+            self._record_failure(run_id, runs)
             return RunReport(run_id, runs)
         finally:
             for f in fresh.values():  # the packed bodies' spools, written or not
@@ -337,22 +360,75 @@ class Federator:
                     f.packed.close()
         for sr in runs.values():
             self.log.info("source.done", source=sr.source, outcome=sr.outcome, **sr.stats)
+        try:  # the public site's search index follows what was just published
+            updated = update_search_index(self.config, self.state)
+            self.log.info("search.index", how=updated.how, documents=updated.documents)
+        except Exception as exc:  # a stale index never fails the run; the next one retries
+            self.log.error("search.index.failed", error=repr(exc))
         if self.config.publish:
-            from federator.push import after_publish
-
             # Remote targets (and the optional dump) follow the local store; a target that is
             # down never fails the run.
             after_publish(self.config, self.store, self.state, run_id)
-        self.state.prune(int(self.config.history.get("keep_runs", 200)))
+        self.state.prune(self.config.history.keep_runs)
+        self._sweep_raw()
         return RunReport(run_id, runs)
 
+    def _record_failure(self, run_id: str, runs: dict[str, SourceRun]) -> None:
+        """Write the failed run; on a full disk, give up the reserve to make room for it."""
+        for attempt in (1, 2):
+            try:
+                with self.state.transaction() as db:
+                    for sr in runs.values():
+                        sr.ended = now()
+                        self.state.write_source_run(db, sr)
+                    self.state.end_run(db, run_id, "failed")
+                return
+            except Exception as exc:
+                if attempt == 1 and _disk_full(exc) and self.reserve.release():
+                    self.log.error("disk.full", note="the disk reserve was given up")
+                    continue
+                # Nothing can be written: the next start marks the run abandoned.
+                self.log.error("run.unrecorded", error=repr(exc))
+                return
 
-def _safe_url(url: str) -> str:
-    # URLs may carry credentials (user:pass@host); logs never do.
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
+    def _sweep_raw(self) -> None:
+        """Remove the raw payloads no retained run refers to (``remap`` reads the newest
+        synced run's, which is retained): ``raw/`` does not grow without end."""
+        keep = self.config.history.keep_runs
+        referenced = {
+            p["sha256"]
+            for s in self.config.sources
+            for r in self.state.source_runs(s.id, limit=keep)
+            for p in r.get("payloads") or []
+            if p.get("sha256")
+        }
+        try:
+            removed = self.raw.sweep(referenced)
+        except OSError as exc:  # a payload kept too long never fails the run
+            self.log.error("raw.sweep.failed", error=repr(exc))
+            return
+        if removed:
+            self.log.info("raw.sweep", removed=removed)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    # SQLite's SQLITE_FULL (13), and RocksDB's words for ENOSPC.
+    if getattr(exc, "sqlite_errorcode", None) == 13:
+        return True
+    return "No space left on device" in str(exc)
+
+
+def _os_failure(exc: OSError) -> tuple[str, str]:
+    """A failed run's message and code for an error of the machine (not the register)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"the disk of data_dir is full ({exc.strerror}); nothing of this run was kept: "
+            "free space (or raise the quota) and run again",
+            "disk_full",
+        )
+    return f"internal error: {exc!r}", "internal"
 
 
 __all__ = ["Federator", "RunReport", "source_organisation"]
@@ -363,7 +439,7 @@ _VERDICT_COUNTS = ("rejected", "warnings", "duplicates", "completeness")
 
 def _count(
     sr: SourceRun,
-    batch: parallel.Batch,
+    batch: mapvalidate.Batch,
     *,
     added: int,
     removed: int,

@@ -1,19 +1,13 @@
-"""Read-only SPARQL over the published store, and dumps of it (``query`` and ``export``)."""
+"""Read-only SPARQL over the published store (``federator query``): run, then write results."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import io
-import json
-import os
-import tempfile
-from pathlib import Path
+import re
 from typing import IO, Any
 
 import pyoxigraph as ox
 
-from federator.plan import run_planned
+from federator.sparql import Refused, execute
 
 RESULT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
@@ -21,15 +15,6 @@ RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
     "xml": ox.QueryResultsFormat.XML,
 }
-GRAPH_FORMATS = {
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-DATASET_FORMATS = ("nquads", "trig", "jsonld")
 
 
 class QueryError(Exception):
@@ -37,18 +22,16 @@ class QueryError(Exception):
 
 
 def run_query(store: ox.Store, sparql: str) -> Any:
-    """Run a read-only query with the union of all graphs as default graph."""
-    from federator.server.sparql import Refused, check_read_only
+    """Run a read-only query as Oxigraph reads it (see ``federator.sparql``).
 
+    The default graph is the union of all graphs unless the query declares its dataset
+    (``FROM``, ``FROM NAMED``). Updates, SERVICE and malformed queries raise ``QueryError``.
+    """
     try:
-        check_read_only(sparql)  # updates and SERVICE are refused without running anything
+        return execute(store, sparql)
     except Refused as exc:
-        raise QueryError(exc.message) from exc
-    dataset: dict[str, Any] = {"use_default_graph_as_union": True}
-    try:
-        return run_planned(store, sparql, dataset)
-    except SyntaxError as exc:
-        raise QueryError(str(exc)) from exc
+        # The command line says "malformed query" itself.
+        raise QueryError(exc.message.removeprefix("malformed query: ")) from exc
 
 
 def write_results(result: Any, fmt: str, out: IO[bytes]) -> None:
@@ -79,41 +62,13 @@ def _table(result: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+# What a terminal acts on rather than shows (as ``report.printable``): C0/C1 controls, DEL,
+# bidirectional overrides. A value is the register's: it must not drive the operator's terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _plain(term: Any) -> str:
     if term is None:
         return ""
-    return str(term.value)
-
-
-def export(store: ox.Store, fmt: str, output: Path | None, stdout: IO[bytes]) -> str | None:
-    """Dump every graph; atomic file write, gzip for '.gz', a SHA-256 file beside it."""
-    buffer = io.BytesIO()
-    if fmt in DATASET_FORMATS:
-        store.dump(buffer, format=GRAPH_FORMATS[fmt])
-    else:
-        # Graph-only formats get the union of all graphs (without duplicates).
-        result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-        assert isinstance(result, ox.QueryTriples)
-        buffer.write(result.serialize(format=GRAPH_FORMATS[fmt]) or b"")
-    data = buffer.getvalue()
-    if output is None:
-        stdout.write(data)
-        return None
-    if output.name.endswith(".gz"):
-        data = gzip.compress(data, mtime=0)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=".export-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, output)
-    checksum = hashlib.sha256(data).hexdigest()
-    side = Path(str(output) + ".sha256")
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=".export-sum-")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(f"{checksum}  {output.name}\n")
-    os.replace(tmp, side)
-    return checksum
-
-
-def as_json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False, default=str)
+    text = str(term.value)
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

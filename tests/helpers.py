@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: paths to shared data, configs, scenarios served on loopback."""
+"""Helpers shared by the tests: paths to test data, configs, scenarios served on loopback."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 from federator.sim import RegisterServer
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
 DATA = Path(__file__).resolve().parent / "data"
+# The development scenarios, the register's snapshots and the reference files, vendored into
+# tests/data in the layout of the developers' shared data (hence the name); see its README.
+SHARED = DATA
 
 
 def demo_sources(server: RegisterServer) -> list[dict[str, Any]]:
@@ -50,7 +52,7 @@ FORMAT_SUFFIX = {"algoritmeregister-csv": ".csv", "algoritmeregister-json": ".js
 
 
 def serve_scenario(server: RegisterServer, folder: Path) -> list[dict[str, Any]]:
-    """Serve a shared scenario (national API + decentral files); return config source dicts."""
+    """Serve a scenario (national API + decentral files); return config source dicts."""
     specs = json.loads((folder / "sources.json").read_text(encoding="utf-8"))
     sources = []
     for spec in specs:

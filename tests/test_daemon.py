@@ -158,7 +158,7 @@ def test_scheduled_runs_then_a_clean_stop(
         # national has no schedule: only 'run --once' runs it.
         assert not rows(data_dir, "SELECT * FROM source_runs WHERE source = 'national'")
         # The HTTP server runs inside the daemon, with the scheduler's next run times.
-        url = f"http://127.0.0.1:{config.load(path).server['port']}"
+        url = f"http://127.0.0.1:{config.load(path).server.port}"
         assert httpx.get(url + "/health", timeout=10).status_code == 200
         sources = {s["id"]: s for s in httpx.get(url + "/sources", timeout=10).json()}
         assert sources["gemeente-utrecht"]["next_run"] is not None

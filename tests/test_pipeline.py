@@ -17,6 +17,7 @@ from federator import codec, config
 from federator.demo import CONTRACT_QUERY
 from federator.pipeline import Federator, RunReport
 from federator.publish import snapshot
+from federator.publish.export import export
 from federator.query import run_query
 from federator.sim import Registers, RegisterServer
 from federator.state import State
@@ -162,8 +163,6 @@ def test_export_passes_the_official_dcat_ap_shapes(
 ) -> None:
     from pyshacl import validate
     from rdflib import Dataset, Graph
-
-    from federator.query import export
 
     cfg, _ = dev_run
     out = tmp_path / "dump.nq"

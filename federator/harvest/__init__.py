@@ -2,12 +2,18 @@
 
 Entry point: ``harvest(source, client, raw, validators)``. Errors: ``SourceError`` (the
 source fails this run, its last good graph stays).
+
+A harvest is bounded, whatever the register answers: at most ``harvest.max_pages`` pages of
+the API, ``harvest.max_bytes`` bytes in all, ``harvest.deadline`` seconds of wall-clock time;
+and paging stops at a page that adds no registration not already read (a register that pages
+on without end). Each says so in the harvest log, in words.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +24,7 @@ import rdflib
 from federator.config import SourceConfig
 from federator.errors import SourceError
 from federator.harvest import readers
-from federator.harvest.http import HttpClient, Response
+from federator.harvest.http import HttpClient, Response, public_url
 from federator.harvest.rawstore import RawStore
 
 API_PAGE_SIZE = 100
@@ -28,6 +34,9 @@ ACCEPT = {
     "algoritmeregister-json": "application/json",
     "algoritmeregister-csv": "text/csv, text/plain;q=0.5",
     "rdf": "text/turtle, application/n-triples, application/ld+json, application/rdf+xml;q=0.9",
+    "json": "application/json, application/ld+json;q=0.9",
+    "csv": "text/csv, text/plain;q=0.5",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, */*;q=0.5",
 }
 
 
@@ -55,8 +64,14 @@ class Harvested:
     payloads: list[Payload]
     records: list[dict[str, Any]] = field(default_factory=list)
     graph: rdflib.Graph | None = None
+    document: Any = None  # format json: the parsed document (the mapping finds the records)
+    sheets: dict[str, list[dict[str, Any]]] | None = None  # format xlsx: rows per sheet
     statuses: Counter[str] = field(default_factory=Counter)
     duplicates_dropped: int = 0
+    # For the harvest log: issues without a record (``native_id`` None), each with severity,
+    # code, value, message_en and message_nl, as validation writes them; the pipeline adds
+    # them to the run's issues.
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def not_modified(self) -> bool:
@@ -70,11 +85,17 @@ def harvest(
     validators: dict[str, dict[str, str]] | None = None,
 ) -> Harvested:
     """Fetch every document of ``source``; conditional when ``validators`` has its URL."""
-    client.statuses.clear()
+    client.begin(
+        username_env=source.username_env,
+        password_env=source.password_env,
+        token_env=source.token_env,
+    )
     if source.format == "algoritmeregister-api" and source.is_remote:
         result = _harvest_api(source, client, raw)
     else:
-        result = _harvest_document(source, client, raw, (validators or {}).get(source.url))
+        known = validators or {}
+        given = known.get(public_url(source.url)) or known.get(source.url)
+        result = _harvest_document(source, client, raw, given)
     result.statuses = Counter(client.statuses)
     return result
 
@@ -96,7 +117,7 @@ def replay(source: SourceConfig, payloads: list[Payload], raw: RawStore) -> Harv
 
 
 def _where(source: SourceConfig, url: str) -> str:
-    return f"source {source.id!r} ({url})"
+    return f"source {source.id!r} ({public_url(url)})"
 
 
 def _harvest_document(
@@ -116,13 +137,14 @@ def _harvest_document(
             raise SourceError(f"source {source.id!r}: {exc.message}", code=exc.code) from exc
         if resp.not_modified:
             return Harvested(
-                source.id, [Payload(url=url, status=304, sha256=None, **validators_of(resp))]
+                source.id,
+                [Payload(url=public_url(url), status=304, sha256=None, **validators_of(resp))],
             )
     else:
         resp = _read_file(source, client.max_bytes)
     digest = raw.put(resp.body)
     payload = Payload(
-        url=url,
+        url=public_url(url),
         status=resp.status,
         sha256=digest,
         content_type=resp.content_type,
@@ -157,12 +179,19 @@ def _read_file(source: SourceConfig, cap: int) -> Response:
 
 def _read_into(source: SourceConfig, result: Harvested, body: bytes, ctype: str, url: str) -> None:
     where = _where(source, url)
-    if source.format == "algoritmeregister-csv":
-        result.records = readers.read_csv(where, body, ctype)
+    notes: list[dict[str, Any]] = []
+    if source.format in ("algoritmeregister-csv", "csv"):
+        result.records = readers.read_csv(where, body, ctype, source.encoding, notes)
+    elif source.format == "xlsx":
+        result.sheets = readers.read_xlsx(where, body, ctype)
     elif source.format == "rdf":
         result.graph = readers.read_rdf(where, body, ctype, url)
+    elif source.format == "json":  # the mapping says where the records are
+        result.document = readers.read_json(where, body, ctype, source.encoding, notes)
     else:
-        result.records = readers.records_from_json(where, readers.read_json(where, body, ctype))
+        data = readers.read_json(where, body, ctype, source.encoding, notes)
+        result.records = readers.records_from_json(where, data)
+    result.notes += notes  # how the text was decoded, when that was a guess
 
 
 def _harvest_api(source: SourceConfig, client: HttpClient, raw: RawStore) -> Harvested:
@@ -170,9 +199,18 @@ def _harvest_api(source: SourceConfig, client: HttpClient, raw: RawStore) -> Har
     endpoint = source.url.rstrip("/") + f"/algoritme/{API_LANGUAGE}"
     result = Harvested(source.id, [])
     seen: set[str] = set()
-    total: int | None = None
+    ids: set[str] = set()  # native ids read: lars, else the register's own source_id
+    total = 0
     page = 1
+    shown = public_url(endpoint)
     while True:
+        if page > client.max_pages:
+            raise SourceError(
+                f"source {source.id!r}: the register API still had pages after "
+                f"{client.max_pages:,} (harvest.max_pages), {len(seen):,} registrations read "
+                f"of the {total:,} its total_count names; the harvest was stopped",
+                code="too_many_pages",
+            )
         try:
             resp = client.request(
                 "POST",
@@ -188,7 +226,7 @@ def _harvest_api(source: SourceConfig, client: HttpClient, raw: RawStore) -> Har
         body = readers.read_json(where, resp.body, resp.content_type)
         digest = raw.put(resp.body)
         result.payloads.append(
-            Payload(endpoint, resp.status, digest, resp.content_type, len(resp.body), page=page)
+            Payload(shown, resp.status, digest, resp.content_type, len(resp.body), page=page)
         )
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):
             raise SourceError(
@@ -199,14 +237,50 @@ def _harvest_api(source: SourceConfig, client: HttpClient, raw: RawStore) -> Har
         if not isinstance(count, int):
             raise SourceError(f"{where}: 'total_count' is missing", code="unexpected_shape")
         total = count
+        before = len(ids)
+        ids.update(_native_ids(body["results"]))
         result.duplicates_dropped += _add_api_page(source, body, result.records, seen)
         last_page = max(1, math.ceil(total / API_PAGE_SIZE))
         # Records published during the crawl push others onto later pages: read one page past
         # the nominal end when we are still short.
         if len(seen) >= total or not body["results"] or page >= last_page + 2:
             break
+        if len(ids) == before:
+            # Not one registration (by lars, or its own id) that was not read already: a
+            # register that pages on like this would be paged without end.
+            result.notes.append(_stalled(page, len(body["results"]), len(seen), total))
+            break
         page += 1
     return result
+
+
+def _native_ids(results: list[Any]) -> Iterator[str]:
+    for record in results:
+        if isinstance(record, dict):
+            key = record.get("lars") or record.get("source_id")
+            if key:
+                yield str(key)
+
+
+def _stalled(page: int, results: int, read: int, total: int) -> dict[str, Any]:
+    return {
+        "native_id": None,
+        "title": None,
+        "severity": "warning",
+        "field": None,
+        "code": "paging_stopped",
+        "value": str(page),
+        "message_en": (
+            f"page {page} of the register API gave {results} registrations, none with an "
+            f"identifier (lars or source_id) not already read; paging stopped there, with "
+            f"{read} of the {total} registrations its total_count names"
+        ),
+        "message_nl": (
+            f"pagina {page} van de API van het register gaf {results} registraties, geen "
+            f"enkele met een nog niet gelezen identificatie (lars of source_id); het ophalen "
+            f"is daar gestopt, met {read} van de {total} registraties die total_count noemt"
+        ),
+    }
 
 
 def _add_api_page(

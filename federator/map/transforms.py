@@ -12,9 +12,9 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from federator import terms
 from federator.vocab import PUBCAT, STATUS, THEME, slug
 
 Transform = Callable[[Any, "Context"], Any]
@@ -30,7 +30,9 @@ class Context:
     )  # (field, code, value)
 
     def warn(self, code: str, value: Any) -> None:
-        self.warnings.append((self.field, code, str(value)[:200]))
+        warning = (self.field, code, str(value)[:200])
+        if warning not in self.warnings:  # transforms that call others see a value twice
+            self.warnings.append(warning)
 
 
 def transform(name: str, doc: str) -> Callable[[Transform], Transform]:
@@ -59,6 +61,10 @@ def text(value: Any, ctx: Context) -> str | None:
     if isinstance(value, list):
         value = "\n".join(str(v) for v in value if v not in (None, ""))
     s = str(value)
+    if "\ufffd" in s:
+        # What reading could not take as text (a lone surrogate, a control character) it
+        # replaced with U+FFFD, as a decoder does with bytes it cannot read: the agency is told.
+        ctx.warn("unreadable_characters", s)
     if "  " not in s and not _UNTIDY.search(s):
         return s.strip() or None  # the common case: plain one-line text
     if "<" in s:
@@ -107,36 +113,6 @@ def status(value: Any, ctx: Context) -> Any:
     return {"text": s}
 
 
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ("januari", "january", "jan"),
-            ("februari", "february", "feb"),
-            ("maart", "march", "mrt", "mar"),
-            ("april", "apr"),
-            ("mei", "may"),
-            ("juni", "june", "jun"),
-            ("juli", "july", "jul"),
-            ("augustus", "august", "aug"),
-            ("september", "sep", "sept"),
-            ("oktober", "october", "okt", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for m in names
-}
-
-
-def _valid(y: int, m: int, d: int | None = None) -> bool:
-    try:
-        date(y, m, d or 1)
-    except ValueError:
-        return False
-    return 1900 <= y <= 2200
-
-
 def modified_date(raw: str | None) -> str | None:
     """The ISO date in a register's last-modified value, when it gives a whole date."""
     value = parse_date(raw, Context("modified")) if raw else None
@@ -148,32 +124,10 @@ def parse_date(value: Any, ctx: Context) -> Any:
     s = text(value, ctx)
     if s is None:
         return None
+    found = terms.date_value(s)
+    if found is not None:
+        return found
     s = s.strip().lower()
-    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[t ][\d:.]+(?:z|[+-]\d{2}:?\d{2})?)?", s):
-        y, mo, d = map(int, m.groups())
-        if _valid(y, mo, d):
-            return {"date": f"{y:04d}-{mo:02d}-{d:02d}"}
-    elif m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
-        y, mo = map(int, m.groups())
-        if _valid(y, mo):
-            return {"gYearMonth": f"{y:04d}-{mo:02d}"}
-    elif m := re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", s):
-        d, mo, y = map(int, m.groups())
-        if _valid(y, mo, d):
-            return {"date": f"{y:04d}-{mo:02d}-{d:02d}"}
-    elif m := re.fullmatch(r"(\d{1,2})[-/.](\d{4})", s):
-        mo, y = map(int, m.groups())
-        if _valid(y, mo):
-            return {"gYearMonth": f"{y:04d}-{mo:02d}"}
-    elif m := re.fullmatch(r"([a-z]+)\.?\s+(\d{4})", s):
-        if m.group(1) in _MONTHS and _valid(int(m.group(2)), _MONTHS[m.group(1)]):
-            return {"gYearMonth": f"{int(m.group(2)):04d}-{_MONTHS[m.group(1)]:02d}"}
-    elif m := re.fullmatch(r"(\d{1,2})\s+([a-z]+)\s+(\d{4})", s):
-        d, mon, y = int(m.group(1)), m.group(2), int(m.group(3))
-        if mon in _MONTHS and _valid(y, _MONTHS[mon], d):
-            return {"date": f"{y:04d}-{_MONTHS[mon]:02d}-{d:02d}"}
-    elif re.fullmatch(r"\d{4}", s) and _valid(int(s), 1):
-        return {"gYear": s}
     ctx.warn("unparsed_date", s)
     return {"text": s}
 
@@ -249,20 +203,28 @@ _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[a-z]{2,}$", re.I)
 _URL = re.compile(r"^https?://[^\s<>\"]+$", re.I)
 
 
-@transform("iri", "an http(s) link -> IRI; anything else is kept as text and flagged")
+@transform(
+    "iri",
+    "an http(s) link the store takes as an IRI -> IRI; anything else is kept as text and flagged",
+)
 def iri(value: Any, ctx: Context) -> Any:
     s = text(value, ctx)
     if s is None:
         return None
     if s.lower().startswith("www."):
         s = "https://" + s
-    if _URL.match(s):
+    # Checked as the store checks it: a link with '{', '|', a backtick, ... would otherwise
+    # fail the publish of every source.
+    if _URL.match(s) and terms.valid_iri(s):
         return {"iri": s}
     ctx.warn("invalid_link", s)
     return {"text": s}
 
 
-@transform("contact", "an e-mail address -> mailto: IRI, a link -> IRI, else text")
+@transform(
+    "contact",
+    "an e-mail address -> mailto: IRI, a link -> IRI (both as the store takes them), else text",
+)
 def contact(value: Any, ctx: Context) -> Any:
     s = text(value, ctx)
     if s is None:
@@ -271,7 +233,10 @@ def contact(value: Any, ctx: Context) -> Any:
     if s.lower().startswith("mailto:"):
         s = s[7:]
     if _EMAIL.match(s):
-        return {"email": "mailto:" + s}
+        if terms.valid_iri("mailto:" + s):
+            return {"email": "mailto:" + s}
+        ctx.warn("invalid_contact", s)
+        return {"text": s}
     if _URL.match(s) or s.lower().startswith("www."):
         return iri(s, ctx)
     ctx.warn("invalid_contact", s)
@@ -309,9 +274,15 @@ _LANG = {
 }
 
 
-@transform("language", "nld, NLD, Nederlands, Dutch, ... -> a BCP 47 tag (nl, en, fy)")
+_TAG_SHAPE = re.compile(r"^[a-z]{2}(-[a-z0-9]{2,8})*$")
+
+
+@transform(
+    "language", "nld, NLD, Nederlands, Dutch, ... -> a BCP 47 tag (nl, en, fy); a tag as it is"
+)
 def language(value: Any, ctx: Context) -> str | None:
     s = text(value, ctx)
     if s is None:
         return None
-    return _LANG.get(s.lower())
+    key = s.lower().replace("_", "-")
+    return _LANG.get(key) or (key if _TAG_SHAPE.match(key) else None)

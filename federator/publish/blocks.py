@@ -15,7 +15,7 @@ from typing import Any
 
 from federator import codec
 from federator.publish import graphs
-from federator.publish.graphs import Patch
+from federator.publish.store import Patch
 from federator.resolve import Resolution
 from federator.resolve.candidates import RecordKey
 from federator.state import State

@@ -1,5 +1,9 @@
 """Build the published graphs as N-Triples text, from stored record bodies.
 
+Every statement is written by ``federator.terms``, which checks each IRI as the store does:
+a text built here is one the store loads (the record bodies' statements were written the
+same way when they were mapped).
+
 Layout (each statement in exactly one graph, so the union default graph has set semantics):
 - ``graph/source/{id}``: the source's ``dcat:Catalog``, its records and its own descriptions;
 - ``graph/unified``: one ``reg:Algorithm`` per real algorithm, the survivorship result;
@@ -12,7 +16,7 @@ Layout (each statement in exactly one graph, so the union default graph has set 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -21,29 +25,35 @@ import rdflib
 
 from federator import codec
 from federator.config import SourceConfig
-from federator.map.transforms import modified_date
-from federator.publish.store import lit, nt_lines
+from federator.terms import (
+    DCAT,
+    DCT,
+    FOAF,
+    OWL,
+    PROV,
+    RDF_TYPE,
+    REG,
+    SKOS,
+    VOID,
+    XSD,
+    date_value,
+    iri,
+    lit,
+    nt_lines,
+    t,
+    valid_iri,
+)
 from federator.vocab import Minter
 
-RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-PROV = "http://www.w3.org/ns/prov#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-VOID = "http://rdfs.org/ns/void#"
-REG = "https://w3id.org/federator/vocab#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-OWL = "http://www.w3.org/2002/07/owl#"
 SINGLE_FALLBACK_FIELDS = ("description_short", "goal", "description", "name")
-
-
-def iri(value: str) -> str:
-    return f"<{value}>"
-
-
-def t(s: str, p: str, o: str) -> str:
-    return f"{s} {p} {o} .\n"
+# What every record's statements use, written once.
+_RECORD, _RECORD_CLASS = iri(DCAT + "record"), iri(DCAT + "CatalogRecord")
+_IDENTIFIER, _MODIFIED = iri(DCT + "identifier"), iri(DCT + "modified")
+_TOPIC, _REG_DESCRIPTION = iri(FOAF + "primaryTopic"), iri(REG + "description")
+_WARNING = iri(REG + "warning")
+_ALGORITHM, _PUBLISHER = iri(REG + "Algorithm"), iri(DCT + "publisher")
+_DERIVED, _LARS = iri(PROV + "wasDerivedFrom"), iri(REG + "lars")
+_DCT_DESCRIPTION = iri(DCT + "description")
 
 
 @dataclass
@@ -60,6 +70,8 @@ class SourceView:
 class Unified:
     canonical: dict[tuple[str, str], str]  # (source, native id) -> canonical IRI
     replaced: dict[str, str] = field(default_factory=dict)  # old IRI -> surviving IRI
+    # organisation IRI -> the IRI it is known by, for organisations reconciled (aliases)
+    organisations: dict[str, str] = field(default_factory=dict)
 
 
 def modified_literal(body: dict[str, Any]) -> str:
@@ -68,7 +80,8 @@ def modified_literal(body: dict[str, Any]) -> str:
     if "modified_date" in body:  # worked out when the record was mapped
         date = body["modified_date"]
     else:  # a body stored before that
-        date = modified_date(body["identity"].get("modified"))
+        raw = body["identity"].get("modified")
+        date = (date_value(raw) or {}).get("date") if raw else None
     if date:
         return lit(date, dtype=XSD + "date")
     changed = body.get("changed_at") or "1970-01-01T00:00:00Z"
@@ -96,9 +109,13 @@ def source_graph(view: SourceView, minter: Minter, unified: Unified) -> Iterator
             iri(DCT + "description"),
             lit(f"Algorithm register '{src.title}' ({src.level}), harvested by federator.", "en"),
         ),
-        t(cat, iri(DCT + "publisher"), iri(view.organisation)),
+        t(
+            cat,
+            iri(DCT + "publisher"),
+            iri(unified.organisations.get(view.organisation, view.organisation)),
+        ),
     ]
-    if src.is_remote:
+    if src.is_remote and valid_iri(src.url):  # a URL requests takes may not be an IRI
         out.append(t(cat, iri(DCT + "source"), iri(src.url)))
     for n, body in enumerate(sorted(view.records, key=lambda b: b["native_id"])):
         if n and n % PIECE == 0:
@@ -109,18 +126,15 @@ def source_graph(view: SourceView, minter: Minter, unified: Unified) -> Iterator
         desc = iri(body["subject"])
         canonical = unified.canonical[(src.id, native)]
         out += [
-            t(cat, iri(DCAT + "record"), rec),
-            t(rec, RDF_TYPE, iri(DCAT + "CatalogRecord")),
-            t(rec, iri(DCT + "identifier"), lit(native)),
-            t(rec, iri(DCT + "modified"), modified_literal(body)),
-            t(rec, iri(FOAF + "primaryTopic"), iri(canonical)),
-            t(rec, iri(REG + "description"), desc),
+            t(cat, _RECORD, rec),
+            t(rec, RDF_TYPE, _RECORD_CLASS),
+            t(rec, _IDENTIFIER, lit(native)),
+            t(rec, _MODIFIED, modified_literal(body)),
+            t(rec, _TOPIC, iri(canonical)),
+            t(rec, _REG_DESCRIPTION, desc),
         ]
         # The warning travels with the record (in English; the run log has both languages).
-        out += [
-            t(rec, iri(REG + "warning"), lit(w["message_en"], "en"))
-            for w in body.get("warnings", [])
-        ]
+        out += [t(rec, _WARNING, lit(w["message_en"], "en")) for w in body.get("warnings", [])]
         out += [body["nt"][name] for name in sorted(body["nt"])]
     yield "".join(out)
 
@@ -134,6 +148,7 @@ def unified_block(
     """One algorithm's unified description. Survivorship: per field the highest-priority
     source with a value, ties to the newest; multi-valued fields are the union."""
     first = members[0]
+    org = first["organisation"]
     canonical = unified.canonical[(first["source"], first["native_id"])]
     ranked = sorted(
         members,
@@ -146,10 +161,10 @@ def unified_block(
     )
     c = iri(canonical)
     out = [
-        t(c, RDF_TYPE, iri(REG + "Algorithm")),
-        t(c, iri(DCT + "identifier"), lit(canonical.rsplit("/", 1)[-1])),
-        t(c, iri(DCT + "publisher"), iri(first["organisation"])),
-        t(c, iri(DCT + "modified"), max(modified_literal(b) for b in members)),
+        t(c, RDF_TYPE, _ALGORITHM),
+        t(c, _IDENTIFIER, lit(canonical.rsplit("/", 1)[-1])),
+        t(c, _PUBLISHER, iri(unified.organisations.get(org, org))),
+        t(c, _MODIFIED, max(modified_literal(b) for b in members)),
     ]
     chosen: dict[str, str] = {}
     for body in ranked:
@@ -161,16 +176,16 @@ def unified_block(
                 chosen[name] = chosen.get(name, "") + rewritten
             elif name not in chosen:
                 chosen[name] = rewritten
-        out.append(t(c, iri(PROV + "wasDerivedFrom"), iri(body["subject"])))
+        out.append(t(c, _DERIVED, iri(body["subject"])))
         lars = body["identity"].get("lars")
         if lars:
-            out.append(t(c, iri(REG + "lars"), lit(lars)))
+            out.append(t(c, _LARS, lit(lars)))
     if "description_short" not in chosen:
         # DCAT-AP requires a description: fall back to the next best text we have.
         for name in SINGLE_FALLBACK_FIELDS:
             value = next((b["values"].get(name) for b in ranked if b["values"].get(name)), None)
             if isinstance(value, str):
-                out.append(t(c, iri(DCT + "description"), lit(value, first.get("lang", "nl"))))
+                out.append(t(c, _DCT_DESCRIPTION, lit(value, first.get("lang", "nl"))))
                 break
     out += [_dedupe_lines(chosen[name]) for name in sorted(chosen)]
     return "".join(out)
@@ -191,20 +206,6 @@ def replaced_statements(replaced: dict[str, str]) -> str:
         out.append(t(iri(old), iri(DCT + "isReplacedBy"), iri(new)))
         out.append(t(iri(old), iri(OWL + "deprecated"), lit("true", dtype=XSD + "boolean")))
     return "".join(out)
-
-
-@dataclass
-class Patch:
-    """A graph's change worked out by its builder: the digests the builder gives the old and
-    the new text (``blocks.graph_digest``), so that neither text is read whole; ``changes``
-    gives the statements that go and come (worked out only when the store holds the old
-    text), ``text`` the whole new text, for when it does not or the builder does not know the
-    old one (``old_digest`` None)."""
-
-    old_digest: str | None
-    new_digest: str
-    changes: Callable[[], tuple[set[str], set[str]] | None]  # None: rewrite it whole
-    text: Callable[[], Iterable[str]]
 
 
 def _dedupe_lines(text: str) -> str:
@@ -228,8 +229,16 @@ def links_graph(clusters: Iterable[Sequence[tuple[str, str]]], minter: Minter) -
 
 
 def federation_graph(
-    source_ids: Iterable[str], organisations: dict[str, str], minter: Minter
+    source_ids: Iterable[str],
+    organisations: dict[str, str],
+    minter: Minter,
+    aliases: Mapping[str, str] | None = None,
+    labels: Mapping[str, Iterable[str]] | None = None,
 ) -> str:
+    """The federation catalogue and every publishing organisation: its name, the other names
+    it goes by (``labels``, ``skos:altLabel``), and for an IRI that turned out to be another
+    organisation's (``aliases``) ``owl:sameAs`` and ``dcterms:isReplacedBy`` that one."""
+    aliases, labels = aliases or {}, labels or {}
     fed = iri(minter.federation())
     agent = iri(minter.agent())
     out = [
@@ -261,11 +270,28 @@ def federation_graph(
     ]
     for sid in sorted(source_ids):
         out.append(t(fed, iri(DCAT + "catalog"), iri(minter.catalog(sid))))
-    for org, name in sorted(organisations.items()):
+    names = dict(organisations)
+    for old, new in aliases.items():
+        names.setdefault(new, names.get(old, ""))
+    for org, name in sorted(names.items()):
         if iri(org) == agent:
             continue
+        # The names it goes by; a configured IRI or code is no name.
+        known = {n for n in labels.get(org, ()) if n and not n.startswith(("http:", "https:"))}
+        if not name or name.startswith(("http:", "https:")):
+            name = min(known, default=name)
+        name = name or org.rsplit("/", 1)[-1]
         out.append(t(iri(org), RDF_TYPE, iri(FOAF + "Agent")))
-        out.append(t(iri(org), iri(FOAF + "name"), lit(name or org.rsplit("/", 1)[-1])))
+        out.append(t(iri(org), iri(FOAF + "name"), lit(name)))
+        if org in aliases:
+            out.append(t(iri(org), iri(OWL + "sameAs"), iri(aliases[org])))
+            out.append(t(iri(org), iri(DCT + "isReplacedBy"), iri(aliases[org])))
+            continue
+        out += [t(iri(org), iri(SKOS + "altLabel"), lit(n)) for n in sorted(known - {name})]
+    for old, new in sorted(aliases.items()):
+        if old not in names:  # published before, under a name no record uses any more
+            out.append(t(iri(old), iri(OWL + "sameAs"), iri(new)))
+            out.append(t(iri(old), iri(DCT + "isReplacedBy"), iri(new)))
     return "".join(out)
 
 
@@ -295,7 +321,7 @@ def provenance(
         t(a, iri(REG + "outcome"), lit(outcome)),
         t(a, iri(DCT + "title"), lit(f"harvest of {source.id}, run {run_id}", "en")),
     ]
-    if source.is_remote:
+    if source.is_remote and valid_iri(source.url):
         out.append(t(a, iri(PROV + "used"), iri(source.url)))
     if outcome == "synced":
         out.append(t(a, iri(PROV + "generated"), iri(graph)))

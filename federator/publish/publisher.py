@@ -1,9 +1,11 @@
-"""Publisher: resolve the records, write the graphs, then commit the state.
+"""Publisher: write the graphs, then commit the state.
 
-Entry point: ``Publisher.publish(run_id, runs, fresh)``. When no record changed and the
-configuration that shapes the graph did not either, nothing is resolved or rewritten: only
-the run's provenance is added. When some records changed, only their organisations are
-resolved again and only graphs whose text changed are written, as diffs.
+Two steps around the resolve stage: ``Publisher.plan(runs, fresh)`` works out what must be
+published; the pipeline resolves what the plan says; ``Publisher.publish(run_id, runs, plan,
+resolution)`` writes it. When no record changed and the configuration that shapes the graph
+did not either, nothing is resolved or rewritten: only the run's provenance is added. When
+some records changed, only their organisations are resolved again and only graphs whose text
+changed are written, as diffs.
 State (records, identities, validators, change log, run log) is written in one transaction
 while the store's last loads land, and committed only after the store holds every graph.
 """
@@ -13,44 +15,43 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from federator import log
+from federator import log, versions
 from federator.config import Config
 from federator.faults import pause_point
+from federator.map import spec
 from federator.map.mapper import source_organisation
-from federator.publish import blocks as blocks_module
 from federator.publish import graphs, snapshot
-from federator.publish import store as store_module
 from federator.publish.blocks import Blocks
-from federator.publish.graphs import Patch, SourceView, Unified
-from federator.resolve import Resolution, candidate, resolve
-from federator.state import RECORD_COLUMNS, SourceRun, State, now
+from federator.publish.graphs import SourceView, Unified
+from federator.publish.quality import quality_graph
+from federator.publish.store import Patch
+from federator.records import Fresh
+from federator.resolve import Resolution, federation_organisations
+from federator.resolve.organisations import Organisations, register_of, widen
+from federator.state import SourceRun, State, now
 from federator.vocab import Minter
 
 if TYPE_CHECKING:
-    from federator.pipeline import Fresh
     from federator.publish.store import Store
 
-CONFIG_KEY = "config:"  # graph_hashes row holding the digest of graph-shaping configuration
 
+@dataclass
+class Plan:
+    """What a publish must do, worked out before resolution (``Publisher.plan``)."""
 
-# The code that writes the graphs' text: graphs and blocks build it, store escapes it.
-_RENDERERS = (graphs, blocks_module, store_module)
-
-
-def _rendering_digest() -> str:
-    """The code that writes the graphs (its package version where the source is not shipped)."""
-    try:
-        return graphs.digest("".join(Path(str(m.__file__)).read_text("utf-8") for m in _RENDERERS))
-    except (OSError, UnicodeDecodeError):
-        from importlib.metadata import version
-
-        return version("federator")
-
-
-_RENDERING = _rendering_digest()
+    stamp: str
+    validators: dict[str, dict[str, str | None]]
+    fresh: dict[str, Fresh]  # the sources whose records changed
+    old_hashes: dict[str, str]
+    config_digest: str
+    unchanged: bool = False  # only the provenance (and quality) graphs are written
+    scope: set[str] | None = None  # organisations to resolve again; None: all
+    previous: dict[tuple[str, str], str] = field(default_factory=dict)  # identities before
+    views: list[SourceView] = field(default_factory=list)
+    canonicals: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Publisher:
@@ -61,9 +62,9 @@ class Publisher:
     def config_digest(self) -> str:
         """Everything in the configuration that changes the graphs, and nothing else."""
         shape = {
-            "code": _RENDERING,  # the code that writes the graphs: an upgrade rebuilds them
+            "layout": versions.graphs_key(),  # an upgrade that changes the graphs rebuilds them
             "base": self.config.base_iri,
-            "resolve": self.config.resolve,
+            "resolve": vars(self.config.resolve),
             "sources": [
                 (
                     s.id,
@@ -71,6 +72,7 @@ class Publisher:
                     s.level,
                     s.format,
                     s.organisation,
+                    s.own_register,
                     s.priority,
                     s.url if s.is_remote else "",
                 )
@@ -104,12 +106,15 @@ class Publisher:
         org, name = source_organisation(src, self.minter)
         return SourceView(src, org, name, bodies)
 
-    def publish(self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh]) -> None:
+    def plan(self, runs: dict[str, SourceRun], fresh: dict[str, Fresh]) -> Plan:
+        """What this publish must do, before anything is resolved or written: nothing but the
+        run's provenance (no record and no graph-shaping setting changed), the organisations
+        whose records changed (a run in scope), or everything."""
         stamp = now()
         validators = {u: v for f in fresh.values() for u, v in f.validators.items()}
         # A source whose records are all as before is published as it stands in state.
         fresh = {sid: f for sid, f in fresh.items() if f.changed}
-        old_hashes = self.state.graph_hashes()
+        old_hashes = self.store.manifest.published()
         config_digest = self.config_digest()
         changed_records = sum(
             sr.stats.get(k, 0)
@@ -117,55 +122,63 @@ class Publisher:
             if sid in fresh
             for k in ("added", "changed", "removed")
         )
-        # The store may hold what the state does not (a publish that died before its commit):
-        # nothing is skipped or scoped then, every graph is compared again.
-        agree = not self.store.dirty() and all(
-            self.store.published_digest(g) == d for g, d in old_hashes.items() if g != CONFIG_KEY
+        # The store may hold what the state does not (a publish that died before its commit,
+        # see ``manifest``): nothing is skipped or scoped then, every graph is compared again.
+        agree = not self.store.dirty()
+        same_config = self.store.manifest.config == config_digest
+        plan = Plan(stamp, validators, fresh, old_hashes, config_digest)
+        plan.unchanged = (
+            changed_records == 0 and same_config and agree and self.store.path is not None
         )
-        unchanged = (
-            changed_records == 0
-            and old_hashes.get(CONFIG_KEY) == config_digest
-            and agree
-            and self.store.path is not None
-        )
-        started = time.perf_counter()
-        assignment: Any = None
-        previous: dict[tuple[str, str], str] = {}  # identities as last published
-        hashes: dict[str, str] = {}
-        gone: list[str] = []
-        resolve_seconds = 0.0
-        blocks: Blocks | None = None
-        scope: set[str] | None = None
-        if not unchanged:
+        if not plan.unchanged:
             # A run in scope rebuilds only what the organisations with changed records touch:
             # records never cross organisations, so everything else stands as published.
-            full = (
-                old_hashes.get(CONFIG_KEY) != config_digest
-                or not agree
-                or not self.state.has_unified_blocks()
+            full = not same_config or not agree or not self.state.has_unified_blocks()
+            plan.previous = self.state.identities()
+            # Every IRI of the organisations in scope (``resolve.organisations``).
+            plan.scope = (
+                None if full else widen(_dirty_orgs(fresh, plan.previous), self._orgs(fresh))
             )
-            previous = self.state.identities()
-            scope = None if full else _dirty_orgs(fresh, previous)
-            views = self.views(fresh, stamp, scope)
-            canonicals = self.state.canonicals()  # read once: resolution and the texts use it
-            resolution = self._resolve(views, previous, canonicals, scope)
-            resolve_seconds = time.perf_counter() - started
-            assignment = resolution.assignment
+            plan.views = self.views(fresh, stamp, plan.scope)
+            plan.canonicals = self.state.canonicals()  # read once: resolution and texts use it
+        return plan
+
+    def _orgs(self, fresh: dict[str, Fresh]) -> Organisations:
+        """The federation's organisation aliases, as the resolve stage will work them out."""
+        registers = [
+            register_of(s, *source_organisation(s, self.minter)) for s in self.config.sources
+        ]
+        bodies = (b for f in fresh.values() for b in f.bodies)
+        return federation_organisations(self.state, registers, bodies)
+
+    def publish(
+        self,
+        run_id: str,
+        runs: dict[str, SourceRun],
+        plan: Plan,
+        resolution: Resolution | None,
+    ) -> None:
+        """Write what ``plan`` says (with ``resolution``, the resolve stage's answer to it,
+        unless the plan is unchanged), then commit the state: the store first, the state
+        only once the store holds every graph."""
+        fresh, stamp, old_hashes = plan.fresh, plan.stamp, plan.old_hashes
+        started = time.perf_counter()
+        blocks: Blocks | None = None
+        self.store.manifest.begin_publish()  # ended only once the state is committed
+        if resolution is not None:
             # The store compares each text with what it last wrote: only changed graphs are
             # touched, and a graph left half-written by a crash is always rewritten.
-            hashes = {CONFIG_KEY: config_digest}
+            graphs_now: set[str] = set()
             written = set()
             blocks = Blocks()
-            texts = self._texts(
-                views, resolution, runs, fresh, scope, canonicals, previous, old_hashes, blocks
-            )
+            texts = self._texts(plan, resolution, runs, blocks)
             for graph, text in texts:
-                hashes[graph] = ""
+                graphs_now.add(graph)
                 if text is not None and self._sync(graph, text):
                     written.add(graph)
-            gone = [g for g in old_hashes if g not in hashes and "/graph/source/" in g]
-            for graph in gone:
-                self._sync(graph, "")
+            for graph in old_hashes:
+                if graph not in graphs_now and "/graph/source/" in graph:
+                    self.store.forget(graph)  # a source no longer configured
             for sr in runs.values():
                 sr.stats["graphs_rewritten"] = int(self.minter.source_graph(sr.source) in written)
         else:
@@ -173,9 +186,7 @@ class Publisher:
                 sr.stats["graphs_rewritten"] = 0
             # No record says anything new, but the quality graph may: a mapping that gained a
             # field no record fills changes every source's completeness.
-            quality = self.minter.graph("quality")
-            self._sync(quality, self._quality(runs))
-            hashes[quality] = ""
+            self._sync(self.minter.graph("quality"), self._quality(runs))
         self.store.append(
             self.minter.graph("provenance"), self._provenance(run_id, runs, fresh, stamp)
         )
@@ -183,24 +194,25 @@ class Publisher:
             # The state's big writes go into the transaction while the last loads land;
             # nothing is committed before the store holds every graph, and a crash or an
             # error before the commit rolls all of it back.
-            self._write_records(db, run_id, fresh, validators, stamp, blocks)
-            if assignment is not None:
-                self._commit_identities(db, assignment, previous, stamp)
+            self._write_records(db, run_id, fresh, plan.validators, stamp, blocks)
+            if resolution is not None:
+                a = resolution.assignment
+                self.state.put_identities(
+                    db, a.token_of, plan.previous, a.created, a.replaced, a.retired, stamp
+                )
+                self.state.put_organisation_aliases(db, resolution.organisations.new, stamp)
             self.store.flush()
-            # What the store really holds, so that a later run skips a graph only when the
-            # store and the state agree on it (a publish that died before its commit did not).
-            for graph in hashes:
-                if graph != CONFIG_KEY:
-                    hashes[graph] = self.store.published_digest(graph) or ""
             if self.store.path is not None:
                 snapshot.take(self.store.ox, self.config.data_dir)
             pause_point("publish.before_commit")
-            publish_seconds = time.perf_counter() - started - resolve_seconds
+            publish_seconds = time.perf_counter() - started
             for sr in runs.values():
-                sr.durations["resolve"] = round(resolve_seconds, 4)
                 sr.durations["publish"] = round(publish_seconds, 4)
-            self.log.info("publish.done", unchanged=unchanged, seconds=round(publish_seconds, 3))
-            self._write_run(db, run_id, runs, hashes, gone)
+            self.log.info(
+                "publish.done", unchanged=plan.unchanged, seconds=round(publish_seconds, 3)
+            )
+            self._write_run(db, run_id, runs)
+        self.store.manifest.end_publish(plan.config_digest)
 
     def _sync(self, graph: str, text: str | Iterable[str] | Patch) -> bool:
         if isinstance(text, Patch):
@@ -213,29 +225,8 @@ class Publisher:
         self.log.debug("publish.graph", graph=graph, added=result[0], removed=result[1])
         return True
 
-    def _resolve(
-        self,
-        views: list[SourceView],
-        previous: dict[tuple[str, str], str],
-        canonicals: dict[str, dict[str, Any]],
-        scope: set[str] | None,
-    ) -> Resolution:
-        cands = [candidate(b, v.config.level, v.config.priority) for v in views for b in v.records]
-        return resolve(
-            cands,
-            self.config.resolve,
-            previous,
-            canonicals,
-            scope,
-            None if scope is None else self.state.record_organisations(),
-            self.state.withdrawn_identities(),
-        )
-
     def _quality(self, runs: dict[str, SourceRun]) -> str:
         """Per source: completeness, rejections and warnings of its last good run."""
-        from federator.map import spec
-        from federator.validate.quality import quality_graph
-
         standard = spec.load(spec.builtin_path("algoritmeregister-json"))
         fields = {f.name for f in standard.fields}
         per_source = {}
@@ -255,21 +246,14 @@ class Publisher:
         return quality_graph(per_source, standard, self.minter)
 
     def _texts(
-        self,
-        views: list[SourceView],
-        resolution: Resolution,
-        runs: dict[str, SourceRun],
-        fresh: dict[str, Fresh],
-        scope: set[str] | None,
-        canonicals: dict[str, dict[str, Any]],
-        previous: dict[tuple[str, str], str],
-        old_hashes: dict[str, str],
-        blocks: Blocks,
+        self, plan: Plan, resolution: Resolution, runs: dict[str, SourceRun], blocks: Blocks
     ) -> Iterator[tuple[str, Iterable[str] | Patch | None]]:
         """(graph, N-Triples text) of every graph but the provenance log, one at a time (at
         100,000 registrations a graph's text is hundreds of megabytes); the text is None for
         a graph that a run in ``scope`` leaves as it stands, and the unified graph comes as a
         ``Patch`` worked out from its blocks."""
+        views, fresh, scope, previous = plan.views, plan.fresh, plan.scope, plan.previous
+        canonicals, old_hashes = plan.canonicals, plan.old_hashes
         assignment = resolution.assignment
         replaced_before = {
             t: r["replaced_by"] for t, r in canonicals.items() if r.get("replaced_by")
@@ -278,6 +262,7 @@ class Publisher:
         unified = Unified(
             {k: self.minter.algorithm(tok) for k, tok in assignment.token_of.items()},
             {self.minter.algorithm(o): self.minter.algorithm(n) for o, n in replaced.items()},
+            resolution.organisations.canonical(),
         )
         by_key = {(b["source"], b["native_id"]): b for v in views for b in v.records}
         for v in views:
@@ -312,7 +297,11 @@ class Publisher:
         yield (
             self.minter.graph("federation"),
             graphs.federation_graph(
-                [s.id for s in self.config.sources], self._organisations(views, fresh), self.minter
+                [s.id for s in self.config.sources],
+                self._organisations(views, fresh),
+                self.minter,
+                unified.organisations,
+                resolution.organisations.labels,
             ),
         )
         yield self.minter.graph("vocabulary"), graphs.vocabulary_graph()
@@ -381,29 +370,13 @@ class Publisher:
         """Records, unified blocks and HTTP validators of this run."""
         if blocks is not None:
             blocks.commit(db)
-        db.executemany(
-            "INSERT OR REPLACE INTO validators VALUES (?,?,?)",
-            [(u, v.get("etag"), v.get("last_modified")) for u, v in validators.items()],
-        )
+        self.state.put_validators(db, validators)
         for sid, f in fresh.items():
             self._commit_records(db, run_id, sid, f, stamp)
-        configured = {s.id for s in self.config.sources}
-        for (sid,) in db.execute("SELECT DISTINCT source FROM records").fetchall():
-            if sid not in configured:
-                db.execute("DELETE FROM records WHERE source = ?", (sid,))
+        self.state.drop_sources_except(db, {s.id for s in self.config.sources})
 
-    def _write_run(
-        self,
-        db: Any,
-        run_id: str,
-        runs: dict[str, SourceRun],
-        hashes: dict[str, str],
-        gone: list[str],
-    ) -> None:
-        """The graphs' digests and the run log, last."""
-        for g in gone:
-            db.execute("DELETE FROM graph_hashes WHERE graph = ?", (g,))
-        db.executemany("INSERT OR REPLACE INTO graph_hashes VALUES (?, ?)", hashes.items())
+    def _write_run(self, db: Any, run_id: str, runs: dict[str, SourceRun]) -> None:
+        """The run log, last."""
         for sr in runs.values():
             sr.ended = now()
             self.state.write_source_run(db, sr)
@@ -427,7 +400,7 @@ class Publisher:
             # One serialised body at a time: all of them at once were 0.9 GB at 100,000.
             for native in mapped_again:
                 body = current[native]
-                # Every body mapped in this run was packed where it was mapped (map.parallel);
+                # Every body mapped in this run was packed where it was mapped (mapvalidate);
                 # one missing is a bug, and failing the publish keeps the last state.
                 packed = f.packed.pop(native) if f.packed is not None else None
                 if packed is None:
@@ -443,62 +416,9 @@ class Publisher:
                     body["organisation_name"],
                 )
 
-        db.executemany(
-            f"INSERT OR REPLACE INTO records ({RECORD_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows()
-        )
         gone = [(sid, native) for native in f.previous if native not in current]
         changes += [(run_id, stamp, sid, native, "delete") for _, native in gone]
-        db.executemany("DELETE FROM records WHERE source = ? AND native_id = ?", gone)
-        db.executemany(
-            "INSERT INTO changes (run_id, at, source, native_id, kind) VALUES (?,?,?,?,?)", changes
-        )
-
-    def _commit_identities(
-        self, db: Any, assignment: Any, previous: dict[tuple[str, str], str], stamp: str
-    ) -> None:
-        """Only the identities that came, moved or went (a row's ``assigned_at`` is when it
-        got its IRI): rewriting every row was 0.45 s of a one-register-changed run at 20,000
-        (py-spy), and inserting them 1.6 s at 100,000. A withdrawn record's IRI is remembered
-        apart, for if it comes back (``identity.assign``)."""
-        token_of = assignment.token_of
-        gone = [k for k in previous if k not in token_of]
-        came = [k for k in token_of if k not in previous]
-        db.executemany(
-            "INSERT OR REPLACE INTO withdrawn_identities VALUES (?,?,?,?)",
-            [(k[0], k[1], previous[k], stamp) for k in gone],
-        )
-        db.executemany("DELETE FROM identities WHERE source = ? AND native_id = ?", gone)
-        # Only records that came back had a remembered row (on a cold run every record came:
-        # 100,000 deletes of nothing).
-        remembered = self.state.withdrawn_identities()
-        db.executemany(
-            "DELETE FROM withdrawn_identities WHERE source = ? AND native_id = ?",
-            [k for k in came if k in remembered],
-        )
-        db.executemany(
-            "INSERT OR REPLACE INTO identities VALUES (?,?,?,?)",
-            [(k[0], k[1], t, stamp) for k, t in token_of.items() if previous.get(k) != t],
-        )
-        db.executemany(
-            "INSERT OR IGNORE INTO canonicals (token, created) VALUES (?, ?)",
-            assignment.created.items(),
-        )
-        for old, new in assignment.replaced.items():
-            db.execute(
-                "UPDATE canonicals SET replaced_by = ?, replaced_at = ? WHERE token = ?",
-                (new, stamp, old),
-            )
-        for tok in assignment.retired:
-            db.execute("UPDATE canonicals SET retired_at = ? WHERE token = ?", (stamp, tok))
-        # A retired IRI that describes an algorithm again is current again. (Found in Python:
-        # SQLite planned "token IN (SELECT ...)" as 105,000 index lookups, 0.7 s.)
-        retired = {
-            r[0] for r in db.execute("SELECT token FROM canonicals WHERE retired_at IS NOT NULL")
-        }
-        db.executemany(
-            "UPDATE canonicals SET retired_at = NULL WHERE token = ?",
-            [(t,) for t in retired & set(token_of.values())],
-        )
+        self.state.put_records(db, rows(), gone, changes)
 
 
 def _date(body: dict[str, Any], f: Fresh, stamp: str) -> None:
@@ -530,8 +450,6 @@ def _dirty_orgs(fresh: dict[str, Fresh], previous: dict[tuple[str, str], str]) -
 
 
 def _multi_fields(source: Any) -> list[Any]:
-    from federator.map import spec
-
     mapping = spec.load(source.mapping or spec.builtin_path(source.format))
     return [f for f in mapping.fields if f.multi]
 

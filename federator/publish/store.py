@@ -4,68 +4,45 @@ Known traps of pyoxigraph 0.5 handled here: ``bulk_load`` is not transactional, 
 never open this store but checkpoints of it taken after a publish completed (``snapshot``);
 blank-node labels are scoped to one load call; and with the default graph as union a
 statement stored in two graphs is counted twice, so every statement lives in exactly one
-graph (see ``graphs``).
+graph (see ``graphs``). The texts it is given are N-Triples written by ``federator.terms``.
 """
 
 from __future__ import annotations
 
 import functools
-import gzip
 import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
 
 from federator import codec
 from federator.faults import pause_point
+from federator.publish.manifest import Manifest
 
-if TYPE_CHECKING:
-    from federator.publish.graphs import Patch
-
-Triple = tuple[Node, Node, Node]
 # Statements from which bulk_load is used: at 3,000 it took 45 ms against 74 ms for a
 # transactional load (measured); where the two cross was not measured.
 BULK_MIN = 1000
 CHUNK = 100_000  # statements per bulk-load job (measured: 50k-200k load alike)
-# Backslash first, so that the escapes added after it are not escaped again.
-_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"))
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def lit(text: str, lang: str | None = None, dtype: str | None = None) -> str:
-    """An N-Triples literal: the one place text is escaped for the store."""
-    escaped = text
-    for char, escape in _ESCAPES:  # str.replace: 5-25x faster than str.translate here
-        if char in escaped:
-            escaped = escaped.replace(char, escape)
-    if lang:
-        return f'"{escaped}"@{lang}'
-    if dtype:
-        return f'"{escaped}"^^<{dtype}>'
-    return f'"{escaped}"'
+@dataclass
+class Patch:
+    """A graph's change worked out by its builder: the digests the builder gives the old and
+    the new text (``blocks.graph_digest``), so that neither text is read whole; ``changes``
+    gives the statements that go and come (worked out only when the store holds the old
+    text), ``text`` the whole new text, for when it does not or the builder does not know the
+    old one (``old_digest`` None)."""
 
-
-def nt_term(term: Node) -> str:
-    """N-Triples form of an rdflib term (rdflib's ``n3()`` is close but not N-Triples-exact)."""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        dtype = str(term.datatype) if term.datatype else None
-        return lit(str(term), term.language, None if dtype == _XSD_STRING else dtype)
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    raise TypeError(type(term))
-
-
-def nt_lines(triples: Iterable[Triple]) -> str:
-    return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in triples)
+    old_digest: str | None
+    new_digest: str
+    changes: Callable[[], tuple[set[str], set[str]] | None]  # None: rewrite it whole
+    text: Callable[[], Iterable[str]]
 
 
 class Store:
@@ -89,7 +66,6 @@ class Store:
     def __init__(self, path: Path | None, workers: int | None = None) -> None:
         self.path = path
         self._memory: dict[str, set[str]] = {}  # in-memory stores remember here
-        self._digests: dict[str, str] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._pending: list[Future[None]] = []
         if path is None:
@@ -109,6 +85,8 @@ class Store:
             self._copier = ThreadPoolExecutor(1, thread_name_prefix="store-copy")
             self._copy_slots = threading.BoundedSemaphore(4)
 
+        self.manifest = Manifest(self.published)
+
     # -- what was last published, per graph ------------------------------------------------
     def _file(self, graph: str) -> Path | None:
         if self.published is None:
@@ -119,56 +97,50 @@ class Store:
         file = self._file(graph)
         if file is None:
             return self._memory.get(graph)
-        if file.with_suffix(".dirty").exists():
+        if self.manifest.digest(graph) is None or not file.exists():
             return None
-        if file.exists():
-            text = codec.read_file(file).decode("utf-8")
-        elif file.with_suffix(".gz").exists():  # as earlier versions kept it
-            text = gzip.decompress(file.with_suffix(".gz").read_bytes()).decode("utf-8")
-        else:
-            return None
+        text = codec.read_file(file).decode("utf-8")
         return {line for line in text.split("\n") if line.strip()}
 
     def _remember(
         self, graph: str, lines: set[str], digest: str, data: bytes | None = None
     ) -> None:
-        """Keep the digest of what the graph now holds, and a copy of its text (``data``;
-        None: a text its builder names keeps none, see ``patch_graph``)."""
+        """Record the digest of what the graph now holds, and keep a copy of its text
+        (``data``; None: a text its builder names keeps none, see ``patch_graph``)."""
         file = self._file(graph)
         if file is None:
-            self._memory[graph], self._digests[graph] = lines, digest
-            return
-        if data is None:
+            self._memory[graph] = lines
+        elif data is None:
             file.unlink(missing_ok=True)  # it would describe another text
         else:
             tmp = file.with_suffix(".tmp")
             with codec.file_writer(tmp) as out:
                 out.write(data)
             os.replace(tmp, file)
-        file.with_suffix(".gz").unlink(missing_ok=True)
-        file.with_suffix(".sha256").write_text(digest + "\n")
-        file.with_suffix(".dirty").unlink(missing_ok=True)
+        self.manifest.end_write(graph, digest)
 
     def _mark_dirty(self, graph: str) -> None:
-        file = self._file(graph)
-        if file is not None:
-            file.with_suffix(".sha256").unlink(missing_ok=True)
-            file.with_suffix(".dirty").touch()
+        self.manifest.begin_write(graph)
 
     def dirty(self) -> bool:
-        """True when a graph write was interrupted (the next publish must rewrite it)."""
-        return self.published is not None and any(self.published.glob("*.dirty"))
+        """True when a graph write or a publish was interrupted (the next publish compares
+        every graph again, and rewrites the interrupted ones whole)."""
+        return self.manifest.dirty()
 
     # -- writing ---------------------------------------------------------------------------
     def published_digest(self, graph: str) -> str | None:
         """Digest of the text last written to ``graph``; None when unknown or interrupted."""
+        return self.manifest.digest(graph)
+
+    def forget(self, graph: str) -> None:
+        """Empty a graph that is no longer published, and forget it."""
+        self.sync_graph(graph, "")
+        self.wait()
+        self.manifest.forget(graph)
         file = self._file(graph)
-        if file is None:
-            return self._digests.get(graph)
-        if file.with_suffix(".dirty").exists():
-            return None
-        digest_file = file.with_suffix(".sha256")
-        return digest_file.read_text().strip() if digest_file.exists() else None
+        if file is not None:
+            file.unlink(missing_ok=True)
+        self._memory.pop(graph, None)
 
     def published_text(self, graph: str) -> str | None:
         """The N-Triples last written to ``graph``, a statement a line (sorted); None when
@@ -214,10 +186,10 @@ class Store:
 
     def _has_copy(self, graph: str) -> bool:
         file = self._file(graph)
-        return file is not None and (file.exists() or file.with_suffix(".gz").exists())
+        return file is not None and file.exists()
 
     def patch_graph(self, graph: str, patch: Patch) -> tuple[int, int] | None:
-        """Apply a change its builder worked out (``graphs.Patch``) when the graph holds the
+        """Apply a change its builder worked out (a ``Patch``) when the graph holds the
         text the patch starts from (by digest); otherwise compare texts as ``sync_graph``
         does. A patch reads only the statements that change (unless they are most of the
         graph: then it is rewritten whole) and keeps no copy of the text: its builder keeps
@@ -276,9 +248,7 @@ class Store:
                 file.unlink(missing_ok=True)  # a copy from before would describe another text
             else:
                 os.replace(tmp, file)
-            file.with_suffix(".gz").unlink(missing_ok=True)
-            file.with_suffix(".sha256").write_text((digest or hasher.hexdigest()) + "\n")
-            file.with_suffix(".dirty").unlink(missing_ok=True)
+            self.manifest.end_write(graph, digest or hasher.hexdigest())
 
         def copy(data: bytes, out: IO[bytes]) -> None:
             hasher.update(data)

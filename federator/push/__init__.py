@@ -12,26 +12,6 @@ Entry points:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from federator.config import Config
-    from federator.publish.store import Store
-    from federator.state import State
-
-
-def after_publish(config: Config, store: Store, state: State, run_id: str) -> None:
-    """Write the dump when graphs changed and bring every target up to date; never raises."""
-    from federator.push.replicate import after_publish as follow
-
-    follow(config, store, state, run_id)
-
-
-def push_all(config: Config, target_name: str | None) -> int:
-    """``federator push [--target NAME]``: re-send every graph; the exit status."""
-    from federator.push.replicate import push_all as push
-
-    return push(config, target_name)
-
+from federator.push.replicate import after_publish, push_all
 
 __all__ = ["after_publish", "push_all"]

@@ -17,8 +17,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from federator.publish import manifest
+from federator.publish.export import export
 from federator.publish.store import Store
-from federator.query import export
 
 NAME = "latest.nq.gz"
 
@@ -44,8 +45,9 @@ def checksum(data_dir: Path) -> str | None:
 
 def content_key(data_dir: Path) -> str:
     """A digest over the digests of every graph the publisher writes whole (read from the
-    files the store keeps under ``data_dir/published``, so readers can compute it too)."""
-    digests = sorted(p.read_text().strip() for p in (data_dir / "published").glob("*.sha256"))
+    store's manifest under ``data_dir/published``, so readers can compute it too)."""
+    graphs = (manifest.read(data_dir / "published") or {}).get("graphs", {})
+    digests = sorted(f"{g} {d}" for g, d in graphs.items())
     return hashlib.sha256("\n".join(digests).encode("utf-8")).hexdigest()
 
 

@@ -1,8 +1,4 @@
-"""Replication proper: the dump and the targets after a publish, and ``federator push``.
-
-Heavier imports (the store, the HTTP client, VoID) live here, so that importing the package
-for its status tables stays cheap.
-"""
+"""Replication proper: the dump and the targets after a publish, and ``federator push``."""
 
 from __future__ import annotations
 
@@ -14,12 +10,14 @@ import pyoxigraph as ox
 from federator import log
 from federator.config import Config, TargetConfig
 from federator.errors import ConfigError, FederatorError
+from federator.lock import RunLock
+from federator.publish import snapshot
 from federator.publish.store import Store
 from federator.push import dump, void
-from federator.push.ledger import Attempt, Ledger
 from federator.push.local import graph_prefix, local_graphs
 from federator.push.sync import sync_target
 from federator.state import State
+from federator.state.ledger import Attempt, Ledger
 from federator.vocab import Minter
 
 EXIT_OK, EXIT_BEHIND, EXIT_UNKNOWN_TARGET = 0, 1, 2
@@ -42,7 +40,7 @@ def push_targets(
     force: bool = False,
 ) -> list[Attempt]:
     """Bring each target up to date with the store (every graph again when ``force``)."""
-    ledger = Ledger(state, keep=int(config.history.get("keep_runs", 200)))
+    ledger = Ledger(state, keep=config.history.keep_runs)
     graph, text = description(config, store.ox)
     local = local_graphs(store, {graph: text})
     prefix = graph_prefix(Minter(config.base_iri))
@@ -72,9 +70,6 @@ def after_publish(config: Config, store: Store, state: State, run_id: str) -> No
 
 def push_all(config: Config, target_name: str | None) -> int:
     """``federator push [--target NAME]``: send every graph to the target(s) again."""
-    from federator.lock import RunLock
-    from federator.publish import snapshot
-
     targets = config.publish.targets
     if target_name is not None:
         try:

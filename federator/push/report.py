@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from federator.config import Config
-from federator.push.ledger import Ledger
 from federator.state import State
+from federator.state.ledger import Ledger
 
 
 def epoch(stamp: str | None) -> float | None:

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 from federator import log
 from federator.config import TargetConfig
 from federator.push.gsp import GraphStore, TargetError
-from federator.push.ledger import Attempt, Ledger
 from federator.push.local import LocalGraph
+from federator.state.ledger import Attempt, Ledger
 
 Connect = Callable[[TargetConfig], GraphStore]
 T = TypeVar("T")

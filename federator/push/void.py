@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from federator.publish.graphs import (
+from federator.terms import (
     DCAT,
     DCT,
     FOAF,
@@ -28,6 +28,15 @@ from federator.publish.graphs import (
 from federator.vocab import Minter
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
+RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+DATASET_RULE = (
+    "De standaardgraaf is de vereniging van alle benoemde grafen, tenzij de zoekvraag (FROM, "
+    "FROM NAMED) of het verzoek (default-graph-uri, named-graph-uri) een eigen dataset opgeeft; "
+    "die geldt dan zoals SPARQL 1.1 voorschrijft.",
+    "The default graph is the union of all named graphs, unless the query (FROM, FROM NAMED) "
+    "or the request (default-graph-uri, named-graph-uri) declares its dataset, which then rules "
+    "as SPARQL 1.1 says.",
+)
 FORMATS = "http://www.w3.org/ns/formats/"
 _TYPE = RDF_TYPE.strip("<>")
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
@@ -170,6 +179,10 @@ def describe(minter: Minter, counts: dict[str, int]) -> str:
         t(service, iri(SD + "supportedLanguage"), iri(SD + "SPARQL11Query")),
         t(service, iri(SD + "feature"), iri(SD + "UnionDefaultGraph")),
         t(service, iri(SD + "defaultDataset"), dataset),
+        # sd:UnionDefaultGraph holds only where neither the query nor the request declares a
+        # dataset: said in words too, as federator.sparql.run.dataset does it.
+        t(service, iri(RDFS_COMMENT), lit(DATASET_RULE[0], "nl")),
+        t(service, iri(RDFS_COMMENT), lit(DATASET_RULE[1], "en")),
     ]
     for fmt in RESULT_FORMATS:
         out.append(t(service, iri(SD + "resultFormat"), iri(FORMATS + fmt)))

@@ -34,10 +34,19 @@ class Candidate:
     modified: str | None = None
     status: str | None = None  # status concept IRI, or None
     provider: str | None = None
+    # Whether its register lists many organisations (the national register) rather than
+    # belonging to one; None: a national-level register does.
+    many: bool | None = None
 
     @property
     def key(self) -> RecordKey:
         return (self.source, self.native_id)
+
+    @property
+    def lists_many(self) -> bool:
+        """Whether its register lists many organisations' algorithms: only such a register's
+        ``source_id`` and ``url`` point at another register's record."""
+        return self.level == "national" if self.many is None else self.many
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from federator.resolve.similarity import lars_in_url, norm_id, norm_url
 
 THRESHOLD = 0.65  # combined similarity from which two records are judged one algorithm
 BAND = 0.05  # similarity this close to the threshold, either side, is listed for review
+REVIEW = 0.20  # near misses this far below the threshold are listed by ``clusters --uncertain``
 
 _KIND_ORDER = {"pinned": 0, "lars": 1, "source_id": 2, "url": 3, "similarity": 4}
 
@@ -43,6 +44,7 @@ def cluster(
     same: Iterable[tuple[RecordKey, RecordKey]] = (),
     different: Iterable[tuple[RecordKey, RecordKey]] = (),
     threshold: float | None = None,
+    review: float | None = None,
 ) -> Clustering:
     """Partition ``candidates`` into clusters of records that describe the same algorithm.
 
@@ -51,9 +53,12 @@ def cluster(
     different organisations are never merged; such a pin is reported, not applied);
     ``different`` pins never end up in one cluster, not even through other records. Pins
     naming unknown records are ignored. ``threshold`` overrides ``THRESHOLD``. Borderline and
-    conflicting pairs are returned in ``Clustering.uncertain`` for review.
+    conflicting pairs are returned in ``Clustering.uncertain`` for review: with ``review``,
+    every pair of records of different sources in one organisation scoring that far below the
+    threshold that did not end up together (a near miss), with why.
     """
     limit = THRESHOLD if threshold is None else threshold
+    band = BAND if review is None else max(BAND, review)
     cands = _unique_sorted(candidates)
     index = {c.key: i for i, c in enumerate(cands)}
     merger = _Merger(cands)
@@ -84,11 +89,14 @@ def cluster(
             uncertain.append(_note(pair.evidence, f"not followed: {reason}"))
 
     best: dict[int, float] = {}  # best similarity each record was joined by
-    for pair in sorted(_similar(cands, blocks, floor=limit - BAND), key=_Pair.order):
+    for pair in sorted(_similar(cands, blocks, floor=limit - band), key=_Pair.order):
         ev, i, j = pair.evidence, pair.i, pair.j
         if ev.score < limit:
-            if merger.allowed(i, j) is None:
-                uncertain.append(_note(ev, "not joined: below threshold"))
+            why = merger.allowed(i, j)
+            if why is None:
+                uncertain.append(_note(ev, f"not joined: below threshold {limit:.2f}"))
+            elif review is not None and why != "already joined":
+                uncertain.append(_note(ev, f"not joined: below threshold {limit:.2f}; {why}"))
             continue
         reason = merger.join(i, j, ev)
         if reason is None:
@@ -147,7 +155,8 @@ def _explicit(
         i, j = min(i, j), max(i, j)
         ev = Evidence(cands[i].key, cands[j].key, kind, 1.0, detail)
         if cands[i].org != cands[j].org:
-            elsewhere.setdefault((i, j), _note(ev, "not joined: different organisations"))
+            why = f"not joined: different organisations ({cands[i].org}, {cands[j].org})"
+            elsewhere.setdefault((i, j), _note(ev, why))
             return
         pair = _Pair(i, j, ev)
         if (i, j) not in pairs or pair.order() < pairs[(i, j)].order():
@@ -173,7 +182,7 @@ def _explicit(
         for ref in {lars_in_url(c.url), lars_in_url(c.website)} - {None}:
             for j in by_lars.get(str(ref), ()):
                 add(i, j, "url", f"links to national register entry {ref}")
-        if c.level == "national" and c.lars and (link := norm_url(c.url)):
+        if c.lists_many and c.lars and (link := norm_url(c.url)):
             for j in by_link.get(link, ()):
                 add(i, j, "url", f"national record links to {c.url}")
 
@@ -184,10 +193,19 @@ def _explicit(
                 by_id[str(value)].append(i)
         for i in idx:
             c = cands[i]
-            if c.level == "national" and c.lars and (sid := norm_id(c.source_id)):
+            if c.lists_many and c.lars and (sid := norm_id(c.source_id)):
                 for j in by_id.get(sid, ()):
                     add(i, j, "source_id", f"national record names source id {c.source_id}")
     return list(pairs.values()), list(elsewhere.values())
+
+
+def cross_links(candidates: Sequence[Candidate]) -> list[tuple[str, str, str]]:
+    """(organisation, organisation, what) of every pair of records of different sources and
+    organisations that identifiers (a shared lars, a link) say are one registration."""
+    cands = _unique_sorted(candidates)
+    org = {c.key: c.org for c in cands}
+    _, elsewhere = _explicit(cands, [])
+    return [(org[ev.a], org[ev.b], ev.detail.split(";")[0]) for ev in elsewhere]
 
 
 def _similar(cands: list[Candidate], blocks: list[list[int]], floor: float) -> list[_Pair]:

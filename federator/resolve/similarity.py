@@ -15,11 +15,18 @@ template text but differ in the words that name them. The features follow from t
   the sentence and trigram parts reward copied wording over merely similar wording;
 - lawful basis: word overlap, when both records state one;
 - nudges: equal or distant begin dates, equal or different status, and a large penalty when
-  a record's links name another record than the one it is compared with.
+  a record's links name another record than the one it is compared with;
+- the organisation's other records (``Block``): a replaced title word is forgiven when it is
+  generic ('algoritme' / 'model', also inside compounds), a listed synonym ('controle' /
+  'handhaving'), the organisation's house style (in a fifth of its titles), or a reworded
+  word in texts that share most of their *own* wording (word trigrams no third record of the
+  organisation has); texts that each have much own wording and share none of it are siblings
+  on the organisation's template, and their score is lowered.
 
 The score is the weighted mean of the fields both records have, times the replacement
-factor, plus the nudges. It depends on the two records only, not on the rest of the corpus,
-so it is stable across runs and organisations.
+factor, plus the nudges. It depends on the two records and on the other records of their
+organisation only (never on other organisations'), so it is stable across runs unless that
+organisation's registrations change.
 
 Speed: a ``Profile`` holds one record's folded words, sentences and trigrams; a ``Block``
 numbers the items that several of an organisation's records share and turns each record's
@@ -53,6 +60,21 @@ STATUS_AGREE = 0.01
 STATUS_DISAGREE = -0.02
 LINK_CONFLICT = -0.30  # a link names another record than the one compared with
 MAX_NUDGE = DATE_AGREE + STATUS_AGREE
+# Block-aware title evidence. A word found in this share (and number) of an organisation's
+# titles is its house style ('Algoritme ...', 'Detecteren risico's ...'): replacing it by
+# another word is an editor's choice, not another algorithm.
+GENERIC_SHARE = 0.2
+GENERIC_MIN = 4
+GENERIC_FACTOR = 0.92
+# Wording two records share and no other record of the organisation has (rare word
+# trigrams): when most of it is shared, the texts are copies of one registration, whatever
+# word of the title was replaced; when two texts each have much of it and share none, they
+# are siblings that share only the organisation's template text.
+RARE_MIN = 8  # rare trigrams each side needs before their absence in common counts
+REWORDED = 0.35  # replaced words this alike (characters) may be one word reworded
+REWORDED_OWN = 0.8  # ... when this share of the texts' own wording is in common
+REPLACED = 0.6  # at most this factor for a title with a word replaced
+SIBLING_FACTOR = 0.8
 
 _LARS = re.compile(r"\d{8}")
 _MONTH = re.compile(r"\d{4}-\d{2}")
@@ -199,6 +221,87 @@ def title_similarity(a: str, b: str) -> float:
     return fuzz.token_set_ratio(a, b) / 100.0 if a and b else 0.0
 
 
+# Words whose presence on one side only never makes another algorithm: small function words,
+# and the marks of a version ('(pilot)', '- versie 2').
+DROPPABLE = frozenset(
+    (
+        *("op", "en", "de", "het", "een", "in", "van", "voor", "te", "of", "met", "bij"),
+        *("aan", "om", "tot", "uit", "door", "naar", "als"),
+        *("pilot", "experiment", "versie", "herziening", "concept", "proef"),
+    )
+)
+# Words that name the thing itself: one put for another ('Detectiealgoritme' / 'Detectiemodel',
+# 'Oogst algoritme' / 'Oogst model') is an editor's choice. Also as part of a compound.
+GENERIC_WORDS = (
+    "algoritmes",
+    "algoritme",
+    "modellen",
+    "model",
+    "toepassing",
+    "applicatie",
+    "systeem",
+    "module",
+    "tool",
+    "app",
+)
+
+
+# Words of government wording that editors put for one another, also inside compounds
+# ('parkeercontrole' / 'parkeerhandhaving'): each class is read as its first word.
+SYNONYMS = (
+    ("controle", "handhaving", "toezicht", "inspectie"),
+    ("detecteren", "opsporen", "signaleren"),
+)
+_SYNONYM = sorted(((w, cls[0]) for cls in SYNONYMS for w in cls), key=lambda p: -len(p[0]))
+
+
+@lru_cache(maxsize=1 << 14)
+def _core(word: str) -> str:
+    """A title word without a generic head or tail, synonyms read alike:
+    'verkeersalgoritme' -> 'verkeers', 'parkeerhandhaving' -> 'parkeercontrole'."""
+    for g in GENERIC_WORDS:
+        if word == g:
+            return ""
+        if word.endswith(g) and len(word) - len(g) >= 3:
+            word = word[: -len(g)]
+            break
+        if word.startswith(g) and len(word) - len(g) >= 3:
+            word = word[len(g) :]
+            break
+    for w, canon in _SYNONYM:
+        if word.endswith(w):
+            return word[: -len(w)] + canon
+        if word.startswith(w):
+            return canon + word[len(w) :]
+    return word
+
+
+def generic_swap(
+    left_a: Sequence[str],
+    left_b: Sequence[str],
+    title_a: Sequence[str] = (),
+    title_b: Sequence[str] = (),
+) -> bool:
+    """Whether two titles differ only by generic words or parts, synonyms, words added on
+    one side, or where spaces fall ('Risicomodel' / 'Risicoalgoritme', 'Oogst algoritme' /
+    'Oogst model', 'Opsporen ...' / 'Detecteren ...', 'country-bycountry' / 'country-by-
+    country'), given the words left on each side (``leftovers``)."""
+    core_a = [c for c in map(_core, left_a) if c]
+    core_b = [c for c in map(_core, left_b) if c]
+    for w in list(core_a):
+        hit = next((v for v in core_b if OSA.distance(w, v, score_cutoff=1) <= 1), None)
+        if hit is not None:
+            core_a.remove(w)
+            core_b.remove(hit)
+    if not core_a or not core_b:
+        return True
+    if title_a and title_b:
+        squash_a = "".join(_core(w) for w in title_a if w not in DROPPABLE)
+        squash_b = "".join(_core(w) for w in title_b if w not in DROPPABLE)
+        return OSA.distance(squash_a, squash_b, score_cutoff=2) <= 2
+    return False
+
+
 def replacement(a: Sequence[str], b: Sequence[str]) -> float:
     """1.0 when two titles (as word lists) differ only by words added or dropped on one side,
     by word order or by typos; lower when *both* have words the other lacks, i.e. a word was
@@ -211,18 +314,35 @@ def replacement(a: Sequence[str], b: Sequence[str]) -> float:
     in_a, in_b = set(a), set(b)
     rest_a = [w for w in a if w not in in_b]
     rest_b = [w for w in b if w not in in_a]
-    if not rest_a or not rest_b:
+    if not [w for w in rest_a if w not in DROPPABLE] or not [
+        w for w in rest_b if w not in DROPPABLE
+    ]:
         return 1.0
-    left_a, left_b = list(rest_a), list(rest_b)
-    for w in rest_a:
+    left_a, left_b = leftovers(a, b)
+    if not left_a or not left_b:
+        return 1.0
+    joined_a, joined_b = "".join(rest_a), "".join(rest_b)
+    shortest = min(len(joined_a), len(joined_b))
+    typos = 2 if shortest >= 2 * _TYPO_MIN else 1
+    if shortest >= _TYPO_MIN and OSA.distance(joined_a, joined_b, score_cutoff=typos) <= typos:
+        return 1.0  # typos and spaces moved: the same words
+    # More changed than a typo or two: a word replaced, or a compound changed
+    # ('geneesmiddelen' / 'diergeneesmiddelen'), however alike the letters.
+    return REPLACED * OSA.normalized_similarity(joined_a, joined_b)
+
+
+def leftovers(a: Sequence[str], b: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The words of each title the other lacks, after pairing off words one typo apart."""
+    in_a, in_b = set(a), set(b)
+    left_a = [w for w in a if w not in in_b and w not in DROPPABLE]
+    left_b = [w for w in b if w not in in_a and w not in DROPPABLE]
+    for w in list(left_a):
         for v in left_b:
             if max(len(w), len(v)) >= _TYPO_MIN and OSA.distance(w, v, score_cutoff=1) <= 1:
                 left_a.remove(w)
                 left_b.remove(v)
                 break
-    if not left_a or not left_b:
-        return 1.0
-    return OSA.normalized_similarity("".join(rest_a), "".join(rest_b))
+    return left_a, left_b
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +355,7 @@ class Features:
     replaced: float = 1.0  # title replacement factor, see ``replacement``
     nudge: float = 0.0
     notes: tuple[str, ...] = ()
+    own: float | None = None  # share of the pair's rare wording in common (see ``Block``)
 
     @property
     def score(self) -> float:
@@ -246,6 +367,8 @@ class Features:
             parts.append(f"title words replaced (x{self.replaced:.2f})")
         if self.text is not None:
             parts.append(f"text {self.text:.2f}")
+        if self.own is not None:
+            parts.append(f"own wording shared {self.own:.2f}")
         if self.law is not None:
             parts.append(f"lawful basis {self.law:.2f}")
         return ", ".join(parts + list(self.notes))
@@ -308,6 +431,22 @@ class Block:
                 strict=True,
             )
         )
+        # Rare trigrams: in no more records than there are registers (one registration's
+        # copies), so not the organisation's template text.
+        counts: dict[int, int] = {}
+        for p in self.profiles:
+            for h in p.shingles:
+                counts[h] = counts.get(h, 0) + 1
+        most = max(2, len(groups))
+        rare = [frozenset(h for h in p.shingles if counts[h] <= most) for p in self.profiles]
+        self._rare = _masks(rare, groups)
+        # Title words that are the organisation's house style.
+        words: dict[str, int] = {}
+        for p in self.profiles:
+            for w in set(p.title_words):
+                words[w] = words.get(w, 0) + 1
+        least = max(GENERIC_MIN, GENERIC_SHARE * len(self.profiles))
+        self.generic = frozenset(w for w, n in words.items() if n >= least)
 
     def compare(self, i: int, j: int, floor: float = 0.0) -> Features | None:
         """Features of records i and j, or None when they cannot reach ``floor``."""
@@ -348,7 +487,41 @@ class Block:
                 if (total + W_TITLE * title) / weight < need:
                     continue
                 replaced = replacement(pa.title_words, pb.title_words)
-                yield i, j, Features(title, text, law, replaced, *_nudges(pa, pb))
+                own, replaced = self._own(i, j, pa, pb, replaced)
+                yield i, j, Features(title, text, law, replaced, *_nudges(pa, pb), own=own)
+
+    def _own(
+        self, i: int, j: int, pa: Profile, pb: Profile, replaced: float
+    ) -> tuple[float | None, float]:
+        """The share of rare wording the pair has in common, and the title replacement
+        factor in its light: a replaced house-style word, or a replaced word in texts that
+        are copies of each other, is forgiven; texts that each have their own wording and
+        share none of it mark siblings."""
+        (ra, na), (rb, nb) = self._rare[i], self._rare[j]
+        own = (ra & rb).bit_count() / min(na, nb) if na and nb else None
+        if replaced < 1.0:
+            left_a, left_b = leftovers(pa.title_words, pb.title_words)
+            core_a = [c for c in map(_core, left_a) if c]
+            core_b = [c for c in map(_core, left_b) if c]
+            one_each = len(left_a) == 1 and len(left_b) == 1
+            if (
+                not core_a
+                or not core_b
+                or generic_swap(left_a, left_b, pa.title_words, pb.title_words)
+                or (one_each and (left_a[0] in self.generic or left_b[0] in self.generic))
+            ):
+                replaced = max(replaced, GENERIC_FACTOR)
+            elif (
+                own is not None
+                and own >= REWORDED_OWN
+                and OSA.normalized_similarity("".join(core_a), "".join(core_b)) >= REWORDED
+            ):
+                # A word reworded ('parkeercontrole' / 'parkeerhandhaving') in texts that
+                # share their own wording.
+                replaced = max(replaced, 0.6 + 0.4 * own)
+        if own is not None and min(na, nb) >= RARE_MIN and own < 0.1:
+            replaced *= SIBLING_FACTOR
+        return own, replaced
 
 
 def compare(a: Profile, b: Profile) -> Features:

@@ -9,67 +9,29 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from importlib import resources as package_files
-from pathlib import Path
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from federator import log
 from federator.config import Config, SourceConfig
 from federator.push.metrics import TargetCollector
-from federator.report import COUNTS, run_detail
-from federator.server import changes, dataset, negotiate, pages, resources, sparql
-from federator.server.metrics import Metrics
+from federator.report import COUNTS, RunLog, run_detail
+from federator.schedule import planned_next_run
+from federator.server import changes, dataset, negotiate, pages, resources, site, sparql
+from federator.server.context import Context, Planner, SnapshotReader, context
 from federator.server.pool import QueryPool
-from federator.state import State
 
-Planner = Callable[[str], str | None]  # source id -> next run (ISO 8601), None when unscheduled
 MAX_RUNS = 200  # runs one log page or JSON list shows at most
-
-
-@dataclass
-class Context:
-    """What the endpoints share: the config, the worker pool, a snapshot reader, metrics."""
-
-    cfg: Config
-    planner: Planner
-    reader: resources.SnapshotReader
-    pool: QueryPool | None = None
-    metrics: Metrics = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.metrics = Metrics(self.cfg, lambda: self.pool)
-
-    @property
-    def base_iri(self) -> str:
-        return self.cfg.base_iri
-
-    @property
-    def data_dir(self) -> Path:
-        return self.cfg.data_dir
-
-    @property
-    def result_limit(self) -> int:
-        return int(self.cfg.server.get("result_limit") or 10000)
-
-    def state(self) -> State:
-        # One connection per request: SQLite connections are not for sharing across threads.
-        return State(self.cfg.data_dir)
-
-
-def _ctx(request: Request) -> Context:
-    ctx: Context = request.app.state.ctx
-    return ctx
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -87,7 +49,7 @@ def _wants_html(request: Request) -> bool:
 # -- endpoints -----------------------------------------------------------------------------
 def health(request: Request) -> Response:
     """200 when the published snapshot answers a trivial query; 503 otherwise."""
-    ctx = _ctx(request)
+    ctx = context(request)
     try:
         store = ctx.reader.get()
         if store is None:
@@ -114,7 +76,9 @@ def health(request: Request) -> Response:
 
 
 def metrics(request: Request) -> Response:
-    return Response(generate_latest(_ctx(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(context(request).metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )
 
 
 def _last_run(run: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -153,10 +117,10 @@ def _latest_runs(ctx: Context) -> dict[str, dict[str, Any] | None]:
 
 def sources(request: Request) -> Response:
     """Every configured source with its last run and next run (JSON; HTML for browsers)."""
-    ctx = _ctx(request)
+    ctx = context(request)
     latest = _latest_runs(ctx)
     if _wants_html(request):
-        return HTMLResponse(pages.index(ctx.cfg, latest, pages.lang_of(request)))
+        return pages.index(request, ctx.cfg, latest)
     return _json([_source_json(s, latest[s.id], ctx.planner(s.id)) for s in ctx.cfg.sources])
 
 
@@ -165,12 +129,18 @@ def index(request: Request) -> Response:
     # The dataset's description, for machines that look for it in a header (RFC 8288).
     described_by = {"Link": '</void>; rel="describedby"; type="text/turtle"'}
     if _wants_html(request):
-        page = sources(request)
-        page.headers.update(described_by)
-        return page
+        ctx = context(request)
+        latest = _latest_runs(ctx)
+        runs = []
+        for src in ctx.cfg.sources:
+            run = latest[src.id]
+            runs.append((src, RunLog.of(run) if run is not None else None))
+        return site.front(request, runs)
     answer = _json(
         {
             "sparql": "/sparql",
+            "algorithms": "/algorithms",
+            "organisations": "/organisations",
             "sources": "/sources",
             "health": "/health",
             "metrics": "/metrics",
@@ -184,21 +154,20 @@ def index(request: Request) -> Response:
 
 
 def _source_or_404(request: Request) -> SourceConfig | Response:
-    ctx = _ctx(request)
+    ctx = context(request)
     sid = request.path_params["source"]
     try:
         return ctx.cfg.source(sid)
     except KeyError:
         text = f"no source {sid!r} is configured"
         if _wants_html(request):
-            page = pages.message("unknown_source", text, pages.lang_of(request), request.url.path)
-            return HTMLResponse(page, 404)
+            return pages.message(request, "unknown_source", text, 404)
         return _json({"error": text}, 404)
 
 
 def source_runs(request: Request) -> Response:
     """A source's harvest log, newest first (JSON, or HTML for browsers)."""
-    ctx = _ctx(request)
+    ctx = context(request)
     src = _source_or_404(request)
     if isinstance(src, Response):
         return src
@@ -213,9 +182,7 @@ def source_runs(request: Request) -> Response:
     finally:
         state.close()
     if _wants_html(request):
-        lang = pages.lang_of(request)
-        page = pages.source_log(src, runs, latest, ctx.planner(src.id), lang, request.url.path)
-        return HTMLResponse(page)
+        return pages.source_log(request, src, runs, latest, ctx.planner(src.id))
     for r in runs:
         r.pop("payloads", None)
     return _json(
@@ -229,7 +196,7 @@ def source_runs(request: Request) -> Response:
 
 def source_run(request: Request) -> Response:
     """One run of a source in full: counts, HTTP statuses, errors and every issue."""
-    ctx = _ctx(request)
+    ctx = context(request)
     src = _source_or_404(request)
     if isinstance(src, Response):
         return src
@@ -240,19 +207,16 @@ def source_run(request: Request) -> Response:
     finally:
         state.close()
     html = _wants_html(request)
-    lang = pages.lang_of(request)
     if detail is None:
         text = f"source {src.id!r} has no run {run_id!r}"
         if html:
-            return HTMLResponse(pages.message("unknown_run", text, lang, request.url.path), 404)
+            return pages.message(request, "unknown_run", text, 404)
         return _json({"error": text}, 404)
     if html:
-        return HTMLResponse(pages.run_page(src, detail, lang, request.url.path))
-    issues = detail.pop("issues")
-    detail["rejected"] = [i for i in issues if i["severity"] == "error"]
-    detail["warnings"] = [i for i in issues if i["severity"] != "error"]
-    detail["source"] = {"id": src.id, "title": src.title}
-    return _json(detail)
+        return pages.run_page(request, src, detail)
+    answer = RunLog.of(detail).as_json()
+    answer["source"] = {"id": src.id, "title": src.title}
+    return _json(answer)
 
 
 def _data_file(name: str) -> bytes | None:
@@ -320,17 +284,16 @@ class AccessLog:
 def create_app(cfg: Config, planner: Planner | None = None) -> Starlette:
     """The application over ``cfg``; ``planner`` says when a source runs next."""
     if planner is None:
-        from federator.daemon import planned_next_run
 
         def planner(source_id: str) -> str | None:
             return planned_next_run(cfg, source_id)
 
-    ctx = Context(cfg, planner, resources.SnapshotReader(cfg.data_dir))
+    ctx = Context(cfg, planner, SnapshotReader(cfg.data_dir))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        timeout = float(cfg.server.get("query_timeout") or 30)
-        ctx.pool = QueryPool(cfg.data_dir, timeout=timeout)
+        timeout = cfg.server.query_timeout
+        ctx.pool = QueryPool(cfg.data_dir, timeout=timeout, limits=cfg.server)
         try:
             ctx.pool.start()
             yield
@@ -345,6 +308,9 @@ def create_app(cfg: Config, planner: Planner | None = None) -> Starlette:
         Route("/sources", sources),
         Route("/sources/{source}/runs", source_runs),
         Route("/sources/{source}/runs/{run}", source_run),
+        Route("/algorithms", site.algorithms),
+        Route("/organisations", site.organisations),
+        Route("/organisations/{key}", site.organisation),
         Route("/id/{rest:path}", resources.endpoint),
         Route("/changes", changes.endpoint),
         Route("/vocabulary", vocabulary),

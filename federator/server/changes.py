@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from federator.server.context import context
 from federator.vocab import Minter
 
 PAGE_SIZE = 100
@@ -74,9 +75,7 @@ def page(state: Any, minter: Minter, after: int, limit: int) -> dict[str, Any]:
 
 
 def endpoint(request: Request) -> Response:
-    from federator.server.app import _ctx
-
-    ctx = _ctx(request)
+    ctx = context(request)
     try:
         after = max(0, int(request.query_params.get("after", "0")))
         limit = min(PAGE_SIZE, max(1, int(request.query_params.get("limit", str(PAGE_SIZE)))))

@@ -8,9 +8,12 @@ N-Triples by ``Accept`` or ``?format=``; it is computed once per published snaps
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from federator.publish import snapshot
 from federator.push import dump, void
 from federator.server import negotiate
+from federator.server.templating import page
 from federator.vocab import Minter
 
 _MEDIA = {  # first = the default
@@ -60,8 +64,10 @@ def void_endpoint(request: Request) -> Response:
     """The VoID and SPARQL Service Description of the published dataset."""
     ctx: Any = request.app.state.ctx
     fmt = request.query_params.get("format")
-    if fmt is not None and fmt not in _FORMATS:
+    if fmt is not None and fmt not in _FORMATS and fmt != "html":
         return PlainTextResponse("unknown format (" + ", ".join(_FORMATS) + ")\n", 400)
+    if fmt is None and negotiate.prefers_html(request.headers.get("accept")):
+        fmt = "html"  # a browser: the description on a page, with links to its formats
     if fmt is None:
         media = negotiate.choose(request.headers.get("accept"), list(_MEDIA))
         if media is None:
@@ -71,25 +77,45 @@ def void_endpoint(request: Request) -> Response:
     text = description.get(ctx)
     if text is None:
         return PlainTextResponse("nothing is published yet\n", 503)
+    if fmt == "html":
+        turtle = void.render(text, ox.RdfFormat.TURTLE).decode("utf-8")
+        return page(request, "void.html", headers={"Vary": "Accept"}, turtle=turtle)
     media_type, rdf_format = _FORMATS[fmt]
     return Response(void.render(text, rdf_format), 200, {"Vary": "Accept"}, media_type=media_type)
 
 
-_DUMP_LOCK = threading.Lock()  # one dump is built at a time; other requests wait for it
+# One dump is built at a time, on a thread of its own: requests that wait for it wait on the
+# event loop, holding none of the threads that every other sync endpoint (/health) needs.
+_DUMP_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dump")
+
+
+def _current(data_dir: Path) -> bool:
+    """Whether the last dump is of the graphs published now (no store opened to know)."""
+    try:
+        meta = json.loads((dump.folder(data_dir) / "latest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return meta.get("graphs") == dump.content_key(data_dir) and dump.latest(data_dir) is not None
 
 
 def _fresh_dump(data_dir: Path) -> None:
     """Build the dump from the current snapshot when the graphs changed since the last one."""
-    with _DUMP_LOCK:
-        store = snapshot.open_current(data_dir)
-        if store is not None:
-            dump.refresh_from(store, data_dir)
+    if _current(data_dir):
+        return
+    store = snapshot.open_current(data_dir)
+    if store is not None:
+        dump.refresh_from(store, data_dir)
 
 
-def dump_endpoint(request: Request) -> Response:
+async def _ensure_dump(data_dir: Path) -> None:
+    if not _current(data_dir):
+        await asyncio.wrap_future(_DUMP_BUILDER.submit(_fresh_dump, data_dir))
+
+
+async def dump_endpoint(request: Request) -> Response:
     """The latest dump (gzip-compressed N-Quads of every graph), built on first request."""
     ctx: Any = request.app.state.ctx
-    _fresh_dump(ctx.data_dir)
+    await _ensure_dump(ctx.data_dir)
     path = dump.latest(ctx.data_dir)
     if path is None:
         return PlainTextResponse("no dump has been written yet\n", 404)
@@ -111,10 +137,10 @@ def dump_endpoint(request: Request) -> Response:
     return StreamingResponse(chunks(), headers=headers, media_type="application/gzip")
 
 
-def dump_checksum(request: Request) -> Response:
+async def dump_checksum(request: Request) -> Response:
     """The SHA-256 of the latest dump, in ``sha256sum`` format."""
     ctx: Any = request.app.state.ctx
-    _fresh_dump(ctx.data_dir)
+    await _ensure_dump(ctx.data_dir)
     checksum = dump.checksum(ctx.data_dir)
     if checksum is None:
         return PlainTextResponse("no dump has been written yet\n", 404)

@@ -15,10 +15,11 @@ from cron and the server all count alike:
 - ``federator_source_last_success_timestamp_seconds`` and
   ``federator_source_seconds_since_last_success`` (freshness; absent until a first success).
 
-The server's own: ``federator_http_requests_total{route,method,status}``,
+The server's own: ``federator_http_requests_total{route,method,status}`` (a method other than
+the standard ones is counted as ``other``: a client cannot make series without end),
 ``federator_http_request_duration_seconds{route}``, ``federator_sparql_queries_total{outcome}``
-(ok, truncated, malformed, refused, rejected, timeout, busy, unavailable, error),
-``federator_sparql_workers_busy``.
+(ok, truncated, malformed, refused, rejected, timeout, busy, unavailable, over_limit, memory,
+too_large, error), ``federator_sparql_workers_busy``.
 """
 
 from __future__ import annotations
@@ -163,6 +164,26 @@ class PoolCollector(Collector):
         yield from (queries, busy)
 
 
+METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT")
+)
+
+
+def method_label(method: str) -> str:
+    """The ``method`` label of a request: a standard method, or ``other``."""
+    return method if method in METHODS else "other"
+
+
+class _Requests:
+    """``federator_http_requests``, whose ``method`` label takes the standard methods only."""
+
+    def __init__(self, counter: Counter) -> None:
+        self.counter = counter
+
+    def labels(self, route: str, method: str, status: str) -> Any:
+        return self.counter.labels(route, method_label(method), status)
+
+
 class Metrics:
     """The server's own registry (never the global one: tests start several servers)."""
 
@@ -170,11 +191,13 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self.registry.register(StateCollector(cfg))
         self.registry.register(PoolCollector(pool))
-        self.requests = Counter(
-            "federator_http_requests",
-            "HTTP requests answered",
-            ["route", "method", "status"],
-            registry=self.registry,
+        self.requests = _Requests(
+            Counter(
+                "federator_http_requests",
+                "HTTP requests answered",
+                ["route", "method", "status"],
+                registry=self.registry,
+            )
         )
         self.latency = Histogram(
             "federator_http_request_duration_seconds",

@@ -4,6 +4,12 @@ A query that runs past the limit is stopped by killing its worker (which frees i
 once); a fresh worker takes its place, and the other workers go on answering meanwhile.
 Workers are started with the ``spawn`` method: forking a process that runs an event loop and
 threads is not safe, and a spawned worker holds nothing of the server but its pipe.
+
+Bounds, so that one query or one client cannot hold the others (SECURITY.md): a worker may take
+``server.worker_memory`` bytes of memory (past it the query answers an error status and the
+worker is replaced); an answer may have ``server.max_answer_bytes`` bytes; one client address
+may have ``server.max_queries_per_client`` queries in flight (running or waiting), and one
+more is answered 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -12,21 +18,27 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from federator import log
+from federator.config import ServerSettings
 from federator.server import worker
-from federator.server.worker import Answer, Job
+from federator.server.worker import OUT_OF_MEMORY, Answer, Job
 
 WORKERS = 2  # query processes; config keys are fixed, so this is a module constant
 STOP_WAIT = 2.0  # seconds a worker gets to leave on its own at shutdown
+RETRY_AFTER = 2  # seconds a client over its limit is asked to wait
+# How a worker that ran out of memory ends: Oxigraph aborts when an allocation fails, and
+# the kernel's OOM killer sends SIGKILL (the pool's own kills are counted before this).
+OUT_OF_MEMORY_EXITS = (-signal.SIGABRT, -signal.SIGKILL)
 
 
 @dataclass(eq=False)  # identity: workers live in a set
@@ -49,10 +61,21 @@ class _Worker:
 class QueryPool:
     """Answers ``Job``s in worker processes; at most ``size`` queries run at once."""
 
-    def __init__(self, data_dir: Path, timeout: float, size: int = WORKERS) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        timeout: float,
+        size: int = WORKERS,
+        limits: ServerSettings | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.timeout = float(timeout)
         self.size = size
+        limits = limits or ServerSettings()
+        self.memory = limits.worker_memory
+        self.max_answer_bytes = limits.max_answer_bytes
+        self.per_client = limits.max_queries_per_client
+        self.in_flight: Counter[str] = Counter()  # queries per client address
         self.context = multiprocessing.get_context("spawn")
         self.idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self.workers: set[_Worker] = set()
@@ -60,6 +83,7 @@ class QueryPool:
         self.outcomes: Counter[str] = Counter()
         self.log = log.get("federator.sparql")
         self.closed = False
+        self.spawned = 0
 
     @property
     def busy(self) -> int:
@@ -74,11 +98,14 @@ class QueryPool:
         parent_end, child_end = self.context.Pipe()
         process = self.context.Process(
             target=worker.main,
-            args=(str(self.data_dir), child_end, os.getpid()),
+            # Only the first worker reports a network it could not leave: one warning, not one
+            # per worker replaced.
+            args=(str(self.data_dir), child_end, os.getpid(), self.spawned == 0, self.memory),
             name="federator-sparql",
             daemon=True,
         )
         process.start()
+        self.spawned += 1
         child_end.close()  # only the worker holds it now: our death is its end of file
         w = _Worker(process, parent_end)
         self.workers.add(w)
@@ -96,8 +123,31 @@ class QueryPool:
         if not self.closed:
             self.idle.put_nowait(self._spawn())
 
-    async def execute(self, job: Job) -> Answer:
-        """Answer a job within the time limit, or a 503/504 saying why not."""
+    async def execute(self, job: Job, client: str | None = None) -> Answer:
+        """Answer a job within the time limit, or a 503/504 saying why not; ``client`` (its
+        address) over its limit of queries in flight is answered 429."""
+        if client is None:
+            return await self._execute(job)
+        if self.in_flight[client] >= self.per_client:
+            self.outcomes["over_limit"] += 1
+            answer = Answer.text(
+                429,
+                f"this client already has {self.in_flight[client]} queries in flight, the most "
+                f"one client may have (server.max_queries_per_client = {self.per_client}); "
+                "wait for their answers and try again",
+            )
+            answer.headers["Retry-After"] = str(RETRY_AFTER)
+            return answer
+        self.in_flight[client] += 1
+        try:
+            return await self._execute(job)
+        finally:
+            self.in_flight[client] -= 1
+            if self.in_flight[client] <= 0:
+                del self.in_flight[client]
+
+    async def _execute(self, job: Job) -> Answer:
+        job = replace(job, max_bytes=min(job.max_bytes, self.max_answer_bytes))
         started = time.monotonic()
         try:
             w = await asyncio.wait_for(self.idle.get(), timeout=self.timeout)
@@ -129,8 +179,16 @@ class QueryPool:
             )
         if status == "died" or answer is None:
             self._replace(w)
+            if w.process.exitcode in OUT_OF_MEMORY_EXITS:
+                self.outcomes["memory"] += 1
+                self.log.warning("sparql.memory", limit=self.memory)
+                return Answer.text(500, OUT_OF_MEMORY, "memory")
             self.outcomes["error"] += 1
             return Answer.text(500, "the query worker stopped unexpectedly; try again")
+        if answer.retire:  # it ran out of memory and leaves: a fresh one takes its place
+            self._replace(w)
+            self.outcomes[_outcome(answer)] += 1
+            return answer
         self.idle.put_nowait(w)
         self.outcomes[_outcome(answer)] += 1
         return answer
@@ -155,6 +213,8 @@ def _soon(loop: asyncio.AbstractEventLoop, func: Callable[[_Worker], None], w: _
 
 
 def _outcome(answer: Answer) -> str:
+    if answer.outcome:
+        return answer.outcome
     if answer.status == 200:
         return "truncated" if answer.truncated else "ok"
     if answer.status == 400:

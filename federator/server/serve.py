@@ -14,7 +14,8 @@ import uvicorn
 
 from federator import log
 from federator.config import Config
-from federator.server.app import Planner, create_app
+from federator.server.app import create_app
+from federator.server.context import Planner
 
 GRACEFUL_SHUTDOWN = 5  # seconds open connections get to finish when the server stops
 
@@ -78,8 +79,8 @@ def make_server(
     route_library_logs()
     config = uvicorn.Config(
         create_app(cfg, planner),
-        host=str(cfg.server.get("host") or "127.0.0.1"),
-        port=int(cfg.server.get("port") or 8000),
+        host=cfg.server.host,
+        port=cfg.server.port,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,

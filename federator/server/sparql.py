@@ -1,16 +1,22 @@
 """``GET, POST /sparql``: the SPARQL 1.1 Protocol, read-only, with a time and a size limit.
 
 - The query comes as the ``query`` parameter of a GET, a form POST, or an
-  ``application/sparql-query`` body. ``default-graph-uri`` / ``named-graph-uri`` are honoured;
-  without them the default graph is the union of all named graphs.
-- Updates (an ``update`` parameter, an ``application/sparql-update`` body, or update syntax in
-  ``query``) are refused with 403 and never executed, not even on a scratch store.
-- ``SERVICE`` (federated query) is refused with 400: the server would fetch any URL it names.
+  ``application/sparql-query`` body. The dataset is SPARQL 1.1's: ``default-graph-uri`` /
+  ``named-graph-uri`` rule when given, else the query's ``FROM`` / ``FROM NAMED``, else the
+  default graph is the union of all named graphs (``federator.sparql.run.dataset``).
+- The query is read by Oxigraph's own parser (``federator.sparql``), in the query worker:
+  updates (an ``update`` parameter, an ``application/sparql-update`` body, or update syntax in
+  ``query``) are refused with 403 and never executed; ``SERVICE`` (federated query) is refused
+  with 400 before Oxigraph sees the text (it would fetch any URL it names); a malformed query
+  answers 400 with the parser's message.
 - Results by ``Accept`` (or ``?format=``): SELECT/ASK as SPARQL JSON (default), XML, CSV, TSV;
-  CONSTRUCT/DESCRIBE as Turtle (default), N-Triples, JSON-LD, RDF/XML.
-- A malformed query answers 400 with the parser's message.
+  CONSTRUCT/DESCRIBE as Turtle (default), N-Triples, JSON-LD, RDF/XML. Every term comes
+  through as it is (triple terms, language tags and directions, datatypes, blank nodes);
+  JSON-LD cannot carry a triple term, so such a graph asked for as JSON-LD answers 406.
 - Size limit: at most ``server.result_limit`` rows (or triples) are answered; a longer result
   is cut off there and the response carries ``X-SPARQL-MaxRows: <limit>`` (as Virtuoso does).
+  A SELECT whose own ``LIMIT`` asks for more than that, and whose answer has more, is not cut
+  off silently: it answers 400 naming the limit (and carries the header).
 - Time limit: a query running past ``server.query_timeout`` seconds is stopped (its worker is
   killed) and answered with 504; when every worker stays busy that long, 503.
 """
@@ -26,7 +32,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from federator.publish import snapshot
 from federator.server import negotiate, pages
 from federator.server.worker import GRAPH_TYPES, RESULT_TYPES, Job
-from federator.sparqltext import keywords
+from federator.sparql import READ_ONLY, Refused, check_read_only
 
 MAX_BODY = 1024 * 1024  # bytes of query text accepted
 
@@ -60,36 +66,6 @@ _FORMAT_PARAM = {
     "jsonld": ("json", "jsonld"),
     "rdfxml": ("xml", "rdfxml"),
 }
-UPDATE_WORDS = {
-    "INSERT",
-    "DELETE",
-    "LOAD",
-    "CLEAR",
-    "CREATE",
-    "DROP",
-    "COPY",
-    "MOVE",
-    "ADD",
-    "WITH",
-}
-
-
-class Refused(Exception):
-    """A request this endpoint will not run; ``status`` says how it answers."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
-def check_read_only(sparql: str) -> None:
-    """Raise ``Refused`` for an update or a federated query; never executes anything."""
-    words = keywords(sparql)
-    first = next((w for w in words if w not in ("PREFIX", "BASE")), None)
-    if first in UPDATE_WORDS:
-        raise Refused(403, "updates are not allowed: this SPARQL endpoint is read-only")
-    if "SERVICE" in words:
-        raise Refused(400, "SERVICE (federated query) is not allowed on this endpoint")
 
 
 async def read_params(request: Request) -> tuple[str | None, list[tuple[str, str]]]:
@@ -105,7 +81,7 @@ async def read_params(request: Request) -> tuple[str | None, list[tuple[str, str
             chunks.append(chunk)
         body = b"".join(chunks)
         if ctype == "application/sparql-update":
-            raise Refused(403, "updates are not allowed: this SPARQL endpoint is read-only")
+            raise Refused(403, READ_ONLY)
         if ctype == "application/sparql-query":
             return body.decode("utf-8", errors="replace"), params
         if ctype == "application/x-www-form-urlencoded":
@@ -117,7 +93,7 @@ async def read_params(request: Request) -> tuple[str | None, list[tuple[str, str
                 "(application/x-www-form-urlencoded)",
             )
     if any(k == "update" for k, _ in params):
-        raise Refused(403, "updates are not allowed: this SPARQL endpoint is read-only")
+        raise Refused(403, READ_ONLY)
     queries = [v for k, v in params if k == "query"]
     if len(queries) > 1:
         raise Refused(400, "give exactly one 'query' parameter")
@@ -151,7 +127,8 @@ async def endpoint(request: Request) -> Response:
             raise Refused(400, "no query: give the SPARQL query as the 'query' parameter")
         if not query.strip():
             raise Refused(400, "the query is empty")
-        check_read_only(query)
+        # Read-only and SERVICE are decided in the worker, by Oxigraph's parser, where the
+        # time limit holds (a parse runs the query over an empty store).
         results, graph = formats(request, params)
     except Refused as exc:
         ctx.pool.outcomes["refused" if exc.status == 403 else "rejected"] += 1
@@ -166,7 +143,7 @@ async def endpoint(request: Request) -> Response:
         default_graphs=tuple(v for k, v in params if k == "default-graph-uri"),
         named_graphs=tuple(v for k, v in params if k == "named-graph-uri"),
     )
-    answer = await ctx.pool.execute(job)
+    answer = await ctx.pool.execute(job, client=request.client.host if request.client else "")
     headers = dict(answer.headers)
     if answer.status == 200:
         headers["Vary"] = "Accept"

@@ -14,7 +14,7 @@ from typing import Any
 from federator.map.mapper import MappedRecord
 from federator.map.spec import Mapping
 from federator.validate import shapes
-from federator.validate.messages import render
+from federator.validate.messages import MAPPING_ONLY, render
 
 
 @dataclass
@@ -64,6 +64,8 @@ def check(rec: MappedRecord, mapping: Mapping) -> list[dict[str, Any]]:
             value = value[:60] + "…"
         limit = rule.limit if isinstance(rule.limit, int) else None
         out.append(issue(rec, rule.code, mapping, rule.field, value, limit))
+    # What the mapping found that no shape can see (characters reading could not take as text).
+    out += [issue(rec, c, mapping, f, v) for f, c, v in rec.warnings if c in MAPPING_ONLY]
     return out
 
 

@@ -64,6 +64,13 @@ RULES: dict[str, tuple[str, str, str]] = {
         "'{field}' (\"{label}\") value '{value}' is neither an e-mail address nor a web link",
         "'{field}' (\"{label}\") waarde '{value}' is geen e-mailadres en geen weblink",
     ),
+    "unreadable_characters": (
+        "warning",
+        "'{field}' (\"{label}\") value '{value}' holds characters that are not text (control "
+        "characters or broken Unicode); they are replaced by \ufffd",
+        "'{field}' (\"{label}\") waarde '{value}' bevat tekens die geen tekst zijn "
+        "(stuurtekens of kapotte Unicode); die zijn vervangen door \ufffd",
+    ),
     "unknown_theme": (
         "warning",
         "'{field}' (\"{label}\") value '{value}' is not one of the standard's 16 themes; it is "
@@ -76,7 +83,27 @@ RULES: dict[str, tuple[str, str, str]] = {
         "'{field}' (\"{label}\") value '{value}' is not a category of the standard",
         "'{field}' (\"{label}\") waarde '{value}' is geen categorie uit de standaard",
     ),
+    "foreign_organisation": (
+        "warning",
+        "'{field}' (\"{label}\") names '{value}', another organisation than the one this "
+        "register belongs to: the registration is published as this register's own and "
+        "cannot change that organisation's algorithms",
+        "'{field}' (\"{label}\") noemt '{value}', een andere organisatie dan die van dit "
+        "register: de registratie is gepubliceerd als van dit register en kan de algoritmes "
+        "van die organisatie niet wijzigen",
+    ),
+    "unmapped_value": (
+        "warning",
+        "'{field}' (\"{label}\") value '{value}' is not in the mapping's value map for this "
+        "field; it is kept as it is (as text where a value of a list was expected)",
+        "'{field}' (\"{label}\") waarde '{value}' staat niet in de waardentabel van de mapping "
+        "voor dit veld; de waarde is overgenomen zoals ze is (als tekst waar een waarde uit een "
+        "lijst werd verwacht)",
+    ),
 }
+
+# Rules the mapping reports itself (``Context.warn``), not the shapes.
+MAPPING_ONLY = frozenset({"unreadable_characters", "foreign_organisation", "unmapped_value"})
 
 
 def render(

@@ -9,7 +9,7 @@ import pytest
 
 from federator.config import SourceConfig
 from federator.errors import SourceError
-from federator.harvest import harvest
+from federator.harvest import Harvested, harvest
 from federator.harvest.http import HttpClient
 from federator.harvest.rawstore import RawStore
 from federator.sim import RegisterServer
@@ -161,3 +161,100 @@ def test_conditional_get_answers_304(
     )
     assert second.not_modified
     assert registers.registers.headers[-1]["If-None-Match"] == etag
+
+
+# -- spreadsheets as municipalities export them: headings of their own, any encoding ---------
+SHEET = Path(__file__).resolve().parents[1] / "data" / "registers" / "gemeente-spreadsheet"
+
+
+def sheet_rows() -> list[dict[str, str]]:
+    import csv
+    import io
+
+    text = (SHEET / "algoritmes.txt").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+def read_sheet(
+    name: str, registers: RegisterServer, client: HttpClient, tmp_path: Path, **extra: str
+) -> Harvested:
+    registers.registers.put(name, (SHEET / name).read_bytes(), "text/csv; charset=utf-8")
+    source = SourceConfig(
+        id="s", title="S", level="municipal", format="csv", url=registers.file_url(name), **extra
+    )
+    return harvest(source, client, RawStore(tmp_path))
+
+
+def test_a_csv_with_its_own_headings_is_read_as_written(
+    registers: RegisterServer, client: HttpClient, tmp_path: Path
+) -> None:
+    # The reader does not ask for the standard's 'name' column: the mapping renames first.
+    result = read_sheet("algoritmes-utf16.csv", registers, client, tmp_path)
+    assert result.records == sheet_rows()
+    assert "Naam algoritme" in result.records[0]
+    assert result.notes == []  # UTF-16 with a BOM is no guess
+
+
+def test_windows_1252_is_read_and_reported_as_a_guess(
+    registers: RegisterServer, client: HttpClient, tmp_path: Path
+) -> None:
+    result = read_sheet("algoritmes.csv", registers, client, tmp_path)
+    assert result.records == sheet_rows()
+    (note,) = result.notes
+    assert note["code"] == "guessed_encoding" and note["severity"] == "warning"
+    assert "Windows-1252" in note["message_en"] and "'encoding'" in note["message_en"]
+    assert "Mac Roman" not in note["message_en"]
+    # Said once in the configuration, it is no guess.
+    named = read_sheet("algoritmes.csv", registers, client, tmp_path, encoding="windows-1252")
+    assert named.records == sheet_rows() and named.notes == []
+
+
+def test_mac_roman_is_never_published_as_mojibake_without_a_word(
+    registers: RegisterServer, client: HttpClient, tmp_path: Path
+) -> None:
+    result = read_sheet("algoritmes-macroman.csv", registers, client, tmp_path)
+    (note,) = result.notes
+    assert note["code"] == "guessed_encoding" and "mac-roman" in note["message_en"]
+    named = read_sheet("algoritmes-macroman.csv", registers, client, tmp_path, encoding="mac-roman")
+    assert named.records == sheet_rows() and named.notes == []
+
+
+def test_a_named_encoding_that_does_not_fit_says_so(
+    registers: RegisterServer, client: HttpClient, tmp_path: Path
+) -> None:
+    with pytest.raises(SourceError) as err:
+        read_sheet("algoritmes.csv", registers, client, tmp_path, encoding="utf-8")
+    assert err.value.code == "bad_encoding" and "utf-8" in err.value.message
+
+
+def test_json_in_utf16_with_a_bom(
+    registers: RegisterServer, client: HttpClient, tmp_path: Path
+) -> None:
+    body = json.dumps([{"name": "Één", "source_id": "A-1"}], ensure_ascii=False).encode("utf-16")
+    registers.registers.put("r.json", body)
+    result = harvest(src("json", registers.file_url("r.json")), client, RawStore(tmp_path))
+    assert result.document == [{"name": "Één", "source_id": "A-1"}]
+
+
+def test_xlsx_every_sheet_as_rows_dates_as_iso(
+    registers: RegisterServer, client: HttpClient, tmp_path: Path
+) -> None:
+    registers.registers.put("r.xlsx", (SHEET / "algoritmes.xlsx").read_bytes())
+    result = harvest(src("xlsx", registers.file_url("r.xlsx")), client, RawStore(tmp_path))
+    assert result.sheets is not None
+    assert list(result.sheets) == ["Toelichting", "Algoritmes"]
+    rows = result.sheets["Algoritmes"]
+    expected = sheet_rows()
+    for row in expected:  # a date cell is read as an ISO date
+        day, month, year = row["Datum ingebruikname"].split("-")
+        row["Datum ingebruikname"] = f"{year}-{month}-{day}"
+    assert rows == expected
+
+
+def test_a_file_that_is_not_a_workbook(
+    registers: RegisterServer, client: HttpClient, tmp_path: Path
+) -> None:
+    registers.registers.put("r.xlsx", b"Naam;Omschrijving\nA;B\n")
+    with pytest.raises(SourceError) as err:
+        harvest(src("xlsx", registers.file_url("r.xlsx")), client, RawStore(tmp_path))
+    assert "not an xlsx workbook" in err.value.message

@@ -83,13 +83,7 @@ def test_every_builtin_mapping_loads(fmt: str) -> None:
 
 def test_every_field_of_standard_1_0_is_mapped() -> None:
     standard = json.loads(
-        (
-            Path(__file__).resolve().parents[3]
-            / "shared"
-            / "data"
-            / "reference"
-            / "publicatiestandaard-v1_0.json"
-        ).read_text(encoding="utf-8")
+        (RECORDS.parent / "reference" / "publicatiestandaard-v1_0.json").read_text(encoding="utf-8")
     )
     mapping = spec.load(spec.builtin_path("algoritmeregister-json"))
     mapped_fields = {f.name for f in mapping.fields} | {

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from helpers import SHARED, serve_scenario, write_config
 
-from federator import codec, config
-from federator.map import parallel
+from federator import codec, config, mapvalidate, parallel
 from federator.pipeline import Federator
 from federator.sim import Registers, RegisterServer
 
@@ -41,8 +40,8 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     two workers and several parts each."""
     if parallel.WORKERS < 2:
         pytest.skip("one core: the workers are never started")
-    monkeypatch.setattr(parallel, "MIN_RECORDS", 100)
-    monkeypatch.setattr(parallel, "PART", 300)
+    monkeypatch.setattr(mapvalidate, "MIN_RECORDS", 100)
+    monkeypatch.setattr(mapvalidate, "PART", 300)
     started: list[str] = []
 
     class Counted:  # the real context, counting the pools it starts
@@ -61,7 +60,7 @@ def test_workers_map_and_validate_like_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[str]
 ) -> None:
     with monkeypatch.context() as alone:
-        alone.setattr(parallel, "MIN_RECORDS", 10**9)  # every source in this process
+        alone.setattr(mapvalidate, "MIN_RECORDS", 10**9)  # every source in this process
         in_one = federate(tmp_path / "alone")
     assert pools == []
     shared = federate(tmp_path / "shared")
@@ -79,14 +78,14 @@ def test_a_rerun_maps_only_what_changed(
     min_records: int,
     pools_after: int,
 ) -> None:
-    batches: dict[str, parallel.Batch] = {}
-    run = parallel.run
+    batches: dict[str, mapvalidate.Batch] = {}
+    run = mapvalidate.run
 
-    def kept(source: Any, *args: Any) -> parallel.Batch:
+    def kept(source: Any, *args: Any) -> mapvalidate.Batch:
         batches[source.id] = run(source, *args)
         return batches[source.id]
 
-    monkeypatch.setattr(parallel, "run", kept)
+    monkeypatch.setattr(mapvalidate, "run", kept)
     scenario = SHARED / "federation-dev"
     with RegisterServer(Registers()) as server:
         sources = serve_scenario(server, scenario)
@@ -97,7 +96,7 @@ def test_a_rerun_maps_only_what_changed(
         in_order = server.registers.in_api_order()
         for i in (500, 900):  # two registrations edited, the other 1,516 as they were
             in_order[i]["name"] += " (gewijzigd)"
-        monkeypatch.setattr(parallel, "MIN_RECORDS", min_records)  # the two: here, or workers
+        monkeypatch.setattr(mapvalidate, "MIN_RECORDS", min_records)  # the two: here, or workers
         national = fed.run_once().sources["national"]
         rerun = stored_records(fed)
         fed.close()
@@ -127,5 +126,5 @@ def test_mapping_in_small_batches_gives_the_same_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     whole = federate(tmp_path / "whole")
-    monkeypatch.setattr(parallel, "BATCH", 50)  # in this process: every source in parts
+    monkeypatch.setattr(mapvalidate, "BATCH", 50)  # in this process: every source in parts
     assert federate(tmp_path / "parts") == whole

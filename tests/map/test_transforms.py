@@ -114,3 +114,49 @@ def test_text_tidies_every_kind_of_whitespace_as_the_slow_path_does() -> None:
         if c.isspace() and c not in (" ", "\n"):
             assert transforms.text(f"a{c}b", Context("x")) == "a b", hex(ord(c))
     assert transforms.text("a\nb", Context("x")) == "a\nb"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://example.org/{x}",
+        "https://example.org/a|b",
+        "https://example.org/`x`",
+        "https://example.org/a^b",
+        "https://example.org/a\\b",
+        "https://example.org/%zz",
+        "https://[::1",
+    ],
+)
+def test_a_link_the_store_refuses_is_text_and_flagged(raw: str) -> None:
+    ctx = Context("website")
+    assert transforms.iri(raw, ctx) == {"text": raw}
+    assert ctx.warnings == [("website", "invalid_link", raw)]
+
+
+def test_a_link_the_store_takes_is_an_iri() -> None:
+    ctx = Context("website")
+    assert transforms.iri("https://example.org/é?q=1#f", ctx) == {
+        "iri": "https://example.org/é?q=1#f"
+    }
+    assert transforms.iri("www.example.org/a", ctx) == {"iri": "https://www.example.org/a"}
+    assert ctx.warnings == []
+
+
+@pytest.mark.parametrize("raw", ['a"b@example.org', "a\\b@example.org", "a{b}@example.org"])
+def test_an_email_address_the_store_refuses_is_text_and_flagged(raw: str) -> None:
+    ctx = Context("contact_email")
+    assert transforms.contact(raw, ctx) == {"text": raw}
+    assert ctx.warnings == [("contact_email", "invalid_contact", raw)]
+
+
+def test_text_names_what_reading_could_not_take_as_text_once() -> None:
+    ctx = Context("name")
+    assert transforms.status("In \ufffd gebruik", ctx) == {"text": "In \ufffd gebruik"}
+    assert ctx.warnings == [
+        ("name", "unreadable_characters", "In \ufffd gebruik"),
+        ("name", "unknown_status", "In \ufffd gebruik"),
+    ]
+    ctx = Context("contact_email")
+    transforms.contact("www.example.org/\ufffd", ctx)  # contact reads it, then iri again
+    assert [w[1] for w in ctx.warnings] == ["unreadable_characters", "invalid_link"]

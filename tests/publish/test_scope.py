@@ -284,8 +284,9 @@ def test_a_record_moving_organisation_and_one_coming_back_publish_what_a_full_ru
 
 
 def as_an_older_version_left_it(fed: Federator) -> None:
-    """Make ``data_dir`` look as versions before block digests left it: blocks without a
-    digest, and the unified graph named by its text's SHA-256 (its copy kept beside it)."""
+    """Make ``data_dir`` look as versions before numbered migrations left it: blocks without
+    a digest, the graphs' digests in a ``graph_hashes`` table and in a file beside each copy
+    (the unified graph named by its text's SHA-256, its copy kept), and no manifest."""
     unified = fed.minter.graph("unified")
     copy = fed.store._file(unified)
     assert copy is not None and not copy.exists()  # this version keeps none for this graph
@@ -294,8 +295,13 @@ def as_an_older_version_left_it(fed: Federator) -> None:
         out.write(text)
     digest = hashlib.sha256(text).hexdigest()
     copy.with_suffix(".sha256").write_text(digest + "\n")
-    fed.state.db.execute("UPDATE graph_hashes SET digest = ? WHERE graph = ?", (digest, unified))
-    fed.state.db.execute("ALTER TABLE unified_blocks DROP COLUMN digest")
+    assert fed.store.published is not None
+    (fed.store.published / "manifest.json").unlink()
+    db = fed.state.db
+    db.execute("CREATE TABLE graph_hashes (graph TEXT PRIMARY KEY, digest TEXT NOT NULL)")
+    db.execute("INSERT INTO graph_hashes VALUES (?, ?)", (unified, digest))
+    db.execute("ALTER TABLE unified_blocks DROP COLUMN digest")
+    db.execute("PRAGMA user_version = 0")  # versions before numbered migrations
 
 
 def test_data_an_older_version_left_is_upgraded_by_one_full_run(federated: Any) -> None:
@@ -308,8 +314,10 @@ def test_data_an_older_version_left_is_upgraded_by_one_full_run(federated: Any) 
         server.registers.put(AMSTERDAM, edited_amsterdam())
         compared = spy_on_comparisons(fed)
         assert fed.run_once().exit_code == 0
-        assert unified in compared  # no block digests yet: compared whole, with its copy
+        assert unified in compared  # no block digests yet: compared whole
         assert fed.state.has_unified_blocks()
+        tables = {r[0] for r in fed.state.db.execute("SELECT name FROM sqlite_master")}
+        assert "graph_hashes" not in tables  # the store's manifest is the one record
         assert_state_identities_match_the_graph(fed)
         assert_a_full_rebuild_changes_nothing(fed)
         server.registers.put("gemeente-utrecht.csv", edited_utrecht())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
+import gc
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,10 +11,9 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from federator import codec
+from federator.publish import manifest
 from federator.publish import store as store_module
-from federator.publish.graphs import Patch
-from federator.publish.store import Store
+from federator.publish.store import Patch, Store
 
 GRAPH = "https://algoritmes.example.org/graph/source/test"
 
@@ -105,20 +104,45 @@ def test_a_graph_given_in_pieces_is_the_same_graph_as_its_whole_text(
     assert store.published_text(GRAPH) == "".join(line + "\n" for line in lines)
 
 
-def test_a_copy_kept_by_an_earlier_version_still_gives_the_diff(tmp_path: Path) -> None:
+def test_the_manifest_is_the_record_of_what_the_store_holds(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store", workers=2)
+    store.sync_graph(GRAPH, statements(50))
+    store.flush()
+    digest = store.published_digest(GRAPH)
+    store.manifest.begin_publish()  # a publish that dies before its state is committed
+    del store
+    gc.collect()  # RocksDB's lock goes with the store
+    again = Store(tmp_path / "store", workers=2)
+    assert again.published_digest(GRAPH) == digest  # what the store holds is known...
+    assert again.dirty()  # ...but the state may not say the same: compare everything
+    again.manifest.end_publish("config")
+    assert not again.dirty()
+    assert manifest.read(tmp_path / "published") == {
+        "graphs": {GRAPH: digest},
+        "config": "config",
+        "publishing": False,
+    }
+
+
+def test_what_an_older_version_left_is_rewritten_whole_once(tmp_path: Path) -> None:
     store = Store(tmp_path / "store", workers=2)
     store.sync_graph(GRAPH, statements(50))
     store.flush()
     copy = store._file(GRAPH)
-    assert copy is not None and copy.suffix == ".zst"
-    # what versions before zstd left: the same text, gzip-compressed, named .nt.gz
-    copy.with_suffix(".gz").write_bytes(gzip.compress(codec.read_file(copy)))
-    copy.unlink()
+    assert copy is not None and store.published is not None
+    # versions before the manifest kept a digest file beside each copy, and no manifest
+    (store.published / "manifest.json").unlink()
+    copy.with_suffix(".sha256").write_text(hashlib.sha256(b"x").hexdigest() + "\n")
+    del store
+    gc.collect()
+    older = Store(tmp_path / "store", workers=2)
+    assert older.dirty() and older.published_digest(GRAPH) is None
+    assert not copy.with_suffix(".sha256").exists()  # the old digest files are gone
     changed = statements(40) + statements(5, "w")
-    assert store.sync_graph(GRAPH, changed) == (5, 10)  # only the difference
-    store.flush()
-    assert held(store) == set(changed.splitlines())
-    assert copy.exists() and not copy.with_suffix(".gz").exists()
+    assert older.sync_graph(GRAPH, changed) == (45, 50)  # whole: nothing is trusted
+    older.flush()
+    assert held(older) == set(changed.splitlines())
+    assert older.sync_graph(GRAPH, statements(40)) == (0, 5)  # then diffs again
 
 
 def test_a_digest_without_its_copy_makes_the_next_write_whole(tmp_path: Path) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from federator.push.ledger import STALE, Attempt, Ledger
 from federator.state import State
+from federator.state.ledger import STALE, Attempt, Ledger
 
 
 def test_status_keeps_the_last_success_and_the_log_is_pruned(tmp_path: Path) -> None:

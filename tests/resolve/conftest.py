@@ -15,7 +15,7 @@ import pytest
 from federator import orgs
 from federator.resolve.candidates import Candidate, RecordKey
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"  # the scenarios vendored in tests/data
 MINTED = "https://example.org/id/organisation/"
 
 _TAG = re.compile(r"<[^>]+>")
@@ -126,7 +126,4 @@ def load_scenario(folder: Path) -> Scenario:
 
 @pytest.fixture(scope="session", params=["federation-dev", "federation-dev-hard"])
 def scenario(request: pytest.FixtureRequest) -> Scenario:
-    folder = DATA / request.param
-    if not folder.is_dir():
-        pytest.skip(f"scenario data not found at {folder}")
-    return load_scenario(folder)
+    return load_scenario(DATA / request.param)

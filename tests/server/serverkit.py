@@ -115,7 +115,7 @@ class RunningServer:
 def start_server(config_path: Path, log: Path) -> RunningServer:
     """``federator serve`` as a real process; returns once it answers on its port."""
     cfg = config.load(config_path)
-    url = f"http://127.0.0.1:{cfg.server['port']}"
+    url = f"http://127.0.0.1:{cfg.server.port}"
     err = log.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "federator", "serve", "--config", str(config_path)],

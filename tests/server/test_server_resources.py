@@ -49,9 +49,16 @@ def test_algorithm_as_html_for_browsers(client: httpx.Client, published: Publish
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
     assert f"{BASE}id/algorithm/{published.algorithm}" in r.text
-    assert "dcterms:title" in r.text
-    assert 'href="/id/description/' in r.text  # minted IRIs link to their pages here
+    assert "dcterms:" not in r.text and "dpv#" not in r.text  # words, not CURIEs
+    assert 'href="/id/description/' in r.text  # each register's own record
+    assert "De registers naast elkaar" in r.text
+    # Every statement stays available as a table, in words too.
+    r = client.get(
+        f"/id/algorithm/{published.algorithm}?view=statements", headers={"Accept": "text/html"}
+    )
+    assert r.status_code == 200
     assert "Verwijzingen hiernaar" in r.text  # the records that point at it
+    assert ">naam<" in r.text and "dcterms:title" not in r.text
 
 
 @pytest.mark.parametrize("path", ["/id/catalog/national", "/id/catalog", "/id/agent/federator"])

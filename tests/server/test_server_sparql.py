@@ -188,13 +188,16 @@ def test_slow_query_is_stopped_while_the_server_stays_responsive(
     thread.start()
     time.sleep(0.3)
     health_times = []
+    # Another client's query goes to the other worker meanwhile (one client address may
+    # have one query in flight: server.max_queries_per_client).
+    other = server.client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
     while thread.is_alive() and time.monotonic() - started < QUERY_TIMEOUT + 10:
         t0 = time.monotonic()
         assert client.get("/health").status_code == 200
         health_times.append(time.monotonic() - t0)
-        # Another query goes to the other worker meanwhile.
-        assert client.get("/sparql", params={"query": CATALOGS}).status_code == 200
+        assert other.get("/sparql", params={"query": CATALOGS}).status_code == 200
         time.sleep(0.1)
+    other.close()
     thread.join()
     elapsed = time.monotonic() - started
     r = answer["r"]
@@ -208,3 +211,116 @@ def test_slow_query_is_stopped_while_the_server_stays_responsive(
     gone = workers_before - workers_after
     assert len(gone) == 1
     assert count(client) > 0
+
+
+STATEMENTS = (
+    "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+    "SELECT ?t ?l ?b WHERE { ?c a dcat:Catalog ; dcterms:identifier ?id "
+    'FILTER(?id = "national") BIND(TRIPLE(?c, dcterms:identifier, ?id) AS ?t) '
+    'BIND(STRLANGDIR("hallo", "nl", "ltr") AS ?l) BIND(BNODE() AS ?b) }'
+)
+SAID = (
+    "<https://algoritmes.example.org/id/catalog/national> <http://purl.org/dc/terms/identifier> "
+    '"national"'
+)
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        (SPARQL_JSON, ox.QueryResultsFormat.JSON),
+        ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
+        ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
+    ],
+)
+def test_triple_terms_and_directions_come_through_every_result_format(
+    client: httpx.Client, accept: str, fmt: ox.QueryResultsFormat
+) -> None:
+    r = client.get("/sparql", params={"query": STATEMENTS}, headers={"Accept": accept})
+    assert r.status_code == 200, r.text
+    parsed = ox.parse_query_results(r.content, format=fmt)
+    assert isinstance(parsed, ox.QuerySolutions)
+    rows = list(parsed)
+    assert len(rows) == 1
+    triple, literal, blank = rows[0]["t"], rows[0]["l"], rows[0]["b"]
+    assert isinstance(triple, ox.Triple) and str(triple) == SAID
+    assert (literal.value, literal.language, literal.direction) == (
+        "hallo",
+        "nl",
+        ox.BaseDirection.LTR,
+    )
+    assert isinstance(blank, ox.BlankNode)
+
+
+def test_triple_terms_in_csv_are_their_w3c_form(client: httpx.Client) -> None:
+    r = client.get("/sparql", params={"query": STATEMENTS}, headers={"Accept": "text/csv"})
+    assert r.status_code == 200, r.text
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0] == ["t", "l", "b"] and rows[1][1] == "hallo"
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    ],
+)
+def test_triple_terms_come_through_every_graph_format(
+    client: httpx.Client, accept: str, fmt: ox.RdfFormat
+) -> None:
+    query = STATEMENTS.replace("SELECT ?t ?l ?b WHERE", "CONSTRUCT { ?c <urn:says> ?t } WHERE")
+    r = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
+    assert r.status_code == 200, r.text
+    (quad,) = list(ox.parse(r.content, format=fmt))
+    assert isinstance(quad.object, ox.Triple) and str(quad.object) == SAID
+
+
+def test_json_ld_says_it_cannot_carry_a_triple_term(client: httpx.Client) -> None:
+    query = STATEMENTS.replace("SELECT ?t ?l ?b WHERE", "CONSTRUCT { ?c <urn:says> ?t } WHERE")
+    r = client.get("/sparql", params={"query": query}, headers={"Accept": "application/ld+json"})
+    assert r.status_code == 406
+    assert "Turtle" in r.text
+
+
+def test_an_explicit_limit_above_the_row_limit_is_told_not_cut(client: httpx.Client) -> None:
+    r = client.get("/sparql", params={"query": CONTRACT_QUERY + f" LIMIT {RESULT_LIMIT + 10}"})
+    assert r.status_code == 400
+    assert f"LIMIT {RESULT_LIMIT}" in r.text and r.headers["x-sparql-maxrows"] == str(RESULT_LIMIT)
+    exact = client.get("/sparql", params={"query": CONTRACT_QUERY + f" LIMIT {RESULT_LIMIT}"})
+    assert exact.status_code == 200 and "x-sparql-maxrows" not in exact.headers
+    assert len(exact.json()["results"]["bindings"]) == RESULT_LIMIT
+    # An explicit LIMIT above the row limit is fine while the answer is shorter.
+    few = client.get("/sparql", params={"query": CATALOGS + f" LIMIT {RESULT_LIMIT * 10}"})
+    assert few.status_code == 200 and len(few.json()["results"]["bindings"]) == 3
+
+
+def test_the_dataset_the_query_declares_rules(client: httpx.Client) -> None:
+    unified = "https://algoritmes.example.org/graph/unified"
+    everything = count(client)
+    declared = client.get(
+        "/sparql", params={"query": COUNT.replace(" WHERE", f" FROM <{unified}> WHERE")}
+    )
+    n = int(declared.json()["results"]["bindings"][0]["n"]["value"])
+    assert 0 < n < everything
+    # named-graph-uri alone: the named graph is there for GRAPH, the default graph is empty.
+    named = client.get("/sparql", params={"query": COUNT, "named-graph-uri": unified})
+    assert named.json()["results"]["bindings"][0]["n"]["value"] == "0"
+    in_graph = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    named = client.get("/sparql", params={"query": in_graph, "named-graph-uri": unified})
+    assert named.json()["results"]["bindings"][0]["n"]["value"] == str(n)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "PREFIX reg: <urn:x#> SELECT * WHERE { ?s reg:self-service ?o }",
+        'SELECT * WHERE { ?s ?p "x"@x-service }',
+        "PREFIX delete-me: <urn:x#> SELECT * WHERE { ?s delete-me:p ?o }",
+        "SELECT ?service ?from WHERE { ?service <urn:from> ?from }",
+    ],
+)
+def test_names_like_keywords_are_answered(client: httpx.Client, query: str) -> None:
+    r = client.get("/sparql", params={"query": query})
+    assert r.status_code == 200, r.text
