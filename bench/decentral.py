@@ -170,9 +170,15 @@ def _render(layout: str, rows: list[dict[str, Any]]) -> bytes:
         return json.dumps({"algoritme_versions": rows}, indent=1, ensure_ascii=False).encode()
     if layout == "list-1.0":
         return json.dumps(rows, indent=1, ensure_ascii=False).encode()
+    return csv_body(rows, CSV_HEADER)
+
+
+def csv_body(rows: list[dict[str, Any]], header: list[str]) -> bytes:
+    """A CSV register as ``gemeente-utrecht.csv`` is written: a UTF-8 BOM, every field quoted;
+    the columns ``header`` names, empty where a row has no value."""
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if row.get(k) is None else row[k] for k in CSV_HEADER])
+        writer.writerow(["" if row.get(k) is None else row[k] for k in header])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

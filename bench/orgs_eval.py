@@ -51,6 +51,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench import decentral
 from bench.realdata import national_records, organisations, plain, slug
 
 NATIONAL_PAGE = "https://algoritmes.overheid.nl/nl/algoritme/"
@@ -193,33 +194,15 @@ def redraft(rng: random.Random, text: str | None) -> str | None:
     return " ".join(parts)
 
 
-CSV_HEADER = [
-    "algorithm_id",
-    "begin_date",
-    "description_short",
-    "goal",
-    "lang",
-    "lawful_basis",
-    "name",
-    "organization",
-    "org_id",
-    "source_id",
-    "standard_version",
-    "status",
-    "url",
-    "website",
-]
+# The decentral registers' columns, and the organisation's code after its name.
+_AFTER_NAME = decentral.CSV_HEADER.index("organization") + 1
+CSV_HEADER = [*decentral.CSV_HEADER[:_AFTER_NAME], "org_id", *decentral.CSV_HEADER[_AFTER_NAME:]]
 
 
 def _render(layout: str, rows: list[dict[str, Any]]) -> tuple[str, bytes]:
     if layout == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-        writer.writerow(CSV_HEADER)
-        for row in rows:
-            row = dict(row, algorithm_id=row.get("lars"))
-            writer.writerow(["" if row.get(k) is None else row[k] for k in CSV_HEADER])
-        return "algoritmeregister-csv", ("\ufeff" + out.getvalue()).encode("utf-8")
+        with_ids = [dict(row, algorithm_id=row.get("lars")) for row in rows]
+        return "algoritmeregister-csv", decentral.csv_body(with_ids, CSV_HEADER)
     if layout == "bulk-0.1":
         doc: Any = {"algoritme_versions": rows}
     else:

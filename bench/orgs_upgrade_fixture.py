@@ -60,22 +60,29 @@ def registers() -> dict[str, Any]:
     }
 
 
-SOURCES = [  # (id, level, file, organisation)
-    (
-        "belastingdienst",
-        "national",
-        "belastingdienst.json",
-        "https://identifier.overheid.nl/tooi/id/oorg/oorg12368",
-    ),
-    ("douane", "national", "douane.json", "Douane"),
-    ("gemeente-amsterdam", "municipal", "gemeente-amsterdam.json", "gm0363"),
+# The own registers, as they are configured; written to ``sources.json`` beside them, which
+# the test reads to configure them the same way.
+SOURCES = [
+    {
+        "id": "belastingdienst",
+        "level": "national",
+        "file": "belastingdienst.json",
+        "organisation": "https://identifier.overheid.nl/tooi/id/oorg/oorg12368",
+    },
+    {"id": "douane", "level": "national", "file": "douane.json", "organisation": "Douane"},
+    {
+        "id": "gemeente-amsterdam",
+        "level": "municipal",
+        "file": "gemeente-amsterdam.json",
+        "organisation": "gm0363",
+    },
 ]
 
 
 def main(argv: list[str]) -> int:
     old = Path(argv[0]).resolve()
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, rows in registers().items():
+    for name, rows in [*registers().items(), ("sources.json", SOURCES)]:
         (OUT / name).write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
     script = f"""
 import json, sys
@@ -89,10 +96,11 @@ with RegisterServer(Registers()) as server:
     server.registers.api_records = json.loads((out / "national.json").read_text())
     sources = [dict(id="national", title="national", level="national",
                     format="algoritmeregister-api", url=server.api_url)]
-    for sid, level, name, org in {SOURCES!r}:
-        server.registers.put(name, (out / name).read_bytes())
-        sources.append(dict(id=sid, title=sid, level=level, format="algoritmeregister-json",
-                            url=server.file_url(name), organisation=org))
+    for own in json.loads((out / "sources.json").read_text()):
+        server.registers.put(own["file"], (out / own["file"]).read_bytes())
+        sources.append(dict(id=own["id"], title=own["id"], level=own["level"],
+                            format="algoritmeregister-json", url=server.file_url(own["file"]),
+                            organisation=own["organisation"]))
     doc = dict(data_dir=str(tmp / "var"), base_iri="https://algoritmes.example.org/",
                sources=sources)
     (tmp / "federator.yaml").write_text(yaml.safe_dump(doc))

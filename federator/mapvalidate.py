@@ -173,7 +173,9 @@ def run(
         # that only changed ones are mapped, and a run where few changed starts no worker
         # (a no-change run at 20,000 took 4.1 s with them, 3.3 s without).
         positions = []
-        for native, (digest, members) in digests_by_native(records, mapping, org_name).items():
+        for native, (digest, members) in digests_by_native(
+            source, records, mapping, org_name
+        ).items():
             if digests.get(native) == digest:
                 reused.append(native)
             else:

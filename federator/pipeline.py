@@ -108,10 +108,13 @@ class Federator:
             replayed = self._replay_for_mapping(source, mapping)
             if replayed is None:
                 self._carry_last_verdict(source, sr, None)
-                sr.stats.update(fetched=0, unchanged=len(digests), mapping=mapping_stamp(mapping))
+                sr.stats.update(
+                    fetched=0, unchanged=len(digests), mapping=mapping_stamp(source, mapping)
+                )
                 return None
             harvested = replayed
-        sr.stats["mapping"] = mapping_stamp(mapping)  # which mapping made this run's records
+        # Which mapping made this run's records (a later 304 compares it, above).
+        sr.stats["mapping"] = mapping_stamp(source, mapping)
         batch = mapvalidate.run(source, harvested, mapping, self.minter, digests)
         for stage, seconds in batch.seconds.items():
             sr.durations[stage] = round(seconds, 4)
@@ -168,7 +171,7 @@ class Federator:
         """The stored payloads read again when the last synced run's records were made by
         another mapping than ``mapping`` (None when the same, or nothing is stored)."""
         last = self.state.last_synced_run(source.id)
-        if last is None or (last["stats"] or {}).get("mapping") == mapping_stamp(mapping):
+        if last is None or (last["stats"] or {}).get("mapping") == mapping_stamp(source, mapping):
             return None
         stored = [Payload(**p) for p in self.state.last_payloads(source.id)]
         if not stored:

@@ -178,33 +178,36 @@ def _valid(y: int, m: int, d: int | None = None) -> bool:
     return 1900 <= y <= 2200
 
 
+# Dates written in numbers: each pattern, and which of year, month and day its groups are.
+_NUMERIC_DATES = (
+    (re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[t ][\d:.]+(?:z|[+-]\d{2}:?\d{2})?)?"), "ymd"),
+    (re.compile(r"(\d{4})-(\d{1,2})"), "ym"),
+    (re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})"), "dmy"),
+    (re.compile(r"(\d{1,2})[-/.](\d{4})"), "my"),
+)
+
+
+def _date_or_month(y: int, mo: int | None, d: int | None = None) -> dict[str, str] | None:
+    """An xsd:date (with a day) or xsd:gYearMonth; None for a month or day that is none."""
+    if mo is None or not _valid(y, mo, d):
+        return None
+    if d is None:
+        return {"gYearMonth": f"{y:04d}-{mo:02d}"}
+    return {"date": f"{y:04d}-{mo:02d}-{d:02d}"}
+
+
 def date_value(s: str) -> dict[str, str] | None:
     """A date as registers write it (yyyy-mm, ISO dates and times, dd-mm-yyyy, 'maart 2024')
     -> ``{xsd type name: lexical form}``; None when it is none of them."""
     s = s.strip().lower()
-    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[t ][\d:.]+(?:z|[+-]\d{2}:?\d{2})?)?", s):
-        y, mo, d = map(int, m.groups())
-        if _valid(y, mo, d):
-            return {"date": f"{y:04d}-{mo:02d}-{d:02d}"}
-    elif m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
-        y, mo = map(int, m.groups())
-        if _valid(y, mo):
-            return {"gYearMonth": f"{y:04d}-{mo:02d}"}
-    elif m := re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", s):
-        d, mo, y = map(int, m.groups())
-        if _valid(y, mo, d):
-            return {"date": f"{y:04d}-{mo:02d}-{d:02d}"}
-    elif m := re.fullmatch(r"(\d{1,2})[-/.](\d{4})", s):
-        mo, y = map(int, m.groups())
-        if _valid(y, mo):
-            return {"gYearMonth": f"{y:04d}-{mo:02d}"}
-    elif m := re.fullmatch(r"([a-z]+)\.?\s+(\d{4})", s):
-        if m.group(1) in _MONTHS and _valid(int(m.group(2)), _MONTHS[m.group(1)]):
-            return {"gYearMonth": f"{int(m.group(2)):04d}-{_MONTHS[m.group(1)]:02d}"}
-    elif m := re.fullmatch(r"(\d{1,2})\s+([a-z]+)\s+(\d{4})", s):
-        d, mon, y = int(m.group(1)), m.group(2), int(m.group(3))
-        if mon in _MONTHS and _valid(y, _MONTHS[mon], d):
-            return {"date": f"{y:04d}-{_MONTHS[mon]:02d}-{d:02d}"}
-    elif re.fullmatch(r"\d{4}", s) and _valid(int(s), 1):
+    for pattern, order in _NUMERIC_DATES:
+        if m := pattern.fullmatch(s):
+            parts = dict(zip(order, map(int, m.groups()), strict=True))
+            return _date_or_month(parts["y"], parts["m"], parts.get("d"))
+    if m := re.fullmatch(r"([a-z]+)\.?\s+(\d{4})", s):
+        return _date_or_month(int(m.group(2)), _MONTHS.get(m.group(1)))
+    if m := re.fullmatch(r"(\d{1,2})\s+([a-z]+)\s+(\d{4})", s):
+        return _date_or_month(int(m.group(3)), _MONTHS.get(m.group(2)), int(m.group(1)))
+    if re.fullmatch(r"\d{4}", s) and _valid(int(s), 1):
         return {"gYear": s}
     return None

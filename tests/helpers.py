@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +91,16 @@ def gold_pairs(folder: Path) -> tuple[set[tuple[str, str]], set[frozenset[tuple[
             for b in members[i + 1 :]:
                 pairs.add(frozenset((a, b)))
     return {m for ms in clusters.values() for m in ms}, pairs
+
+
+def federator_command(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``federator ARGS`` run in a process of its own (``env`` added to this one's)."""
+    return subprocess.run(
+        [sys.executable, "-m", "federator", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )

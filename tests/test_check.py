@@ -66,6 +66,15 @@ def run(cfg_path: Path) -> RunReport:
         fed.close()
 
 
+def matched_nothing(
+    tmp_path: Path, source: dict[str, Any]
+) -> tuple[RunReport, list[dict[str, Any]]]:
+    """A run over one source: its report, and its warnings that the mapping read nothing."""
+    report = run(write_config(tmp_path / "f.yaml", [source]))
+    issues = report.sources[source["id"]].issues
+    return report, [i for i in issues if i["code"] == "mapping_matched_nothing"]
+
+
 def published_ids(cfg_path: Path) -> set[tuple[str, str]]:
     store = snapshot.open_current(config.load(cfg_path).data_dir)
     assert store is not None
@@ -102,13 +111,7 @@ def test_check_fails_when_every_record_is_rejected(
 def test_a_rename_of_a_column_that_does_not_exist_is_a_warning_naming_the_mapping(
     registers: RegisterServer, tmp_path: Path
 ) -> None:
-    cfg = write_config(
-        tmp_path / "f.yaml", [sheet_source(registers, MISTAKES / "missing-column.yaml")]
-    )
-    report = run(cfg)
-    issues = [
-        i for i in report.sources["gemeente"].issues if i["code"] == "mapping_matched_nothing"
-    ]
+    _, issues = matched_nothing(tmp_path, sheet_source(registers, MISTAKES / "missing-column.yaml"))
     assert [i["value"] for i in issues] == ["rename.Omschrijving"]
     assert f"{MISTAKES / 'missing-column.yaml'}:6" in issues[0]["message_en"]
 
@@ -116,12 +119,10 @@ def test_a_rename_of_a_column_that_does_not_exist_is_a_warning_naming_the_mappin
 def test_a_nested_path_that_matches_nothing_is_a_warning_naming_file_and_key(
     registers: RegisterServer, tmp_path: Path
 ) -> None:
-    cfg = write_config(
-        tmp_path / "f.yaml", [atrs_source(registers, MISTAKES / "nested-nothing.yaml")]
+    report, issues = matched_nothing(
+        tmp_path, atrs_source(registers, MISTAKES / "nested-nothing.yaml")
     )
-    report = run(cfg)
     assert report.exit_code == 0
-    issues = [i for i in report.sources["uk"].issues if i["code"] == "mapping_matched_nothing"]
     assert [i["value"] for i in issues] == ["fields.department"]
     assert "tier_2.ownership.team" in issues[0]["message_en"]
     assert "nested-nothing.yaml:7" in issues[0]["message_nl"]

@@ -29,13 +29,16 @@ LAYERS: list[tuple[str, ...]] = [
         "federator.vocab",
         "federator.yamlpos",
     ),
-    # ...or only leaves of the line above
+    # ...or only leaves of the lines above. The configuration stacks up: the machinery that
+    # declares and reads settings, the kinds of value, the sections, the file that holds them
+    ("federator.settings",),
+    ("federator.configkinds",),
+    ("federator.configsections", "federator.configsources", "federator.configpublish"),
     (
         "federator.config",
         "federator.lock",
         "federator.orgs",
         "federator.records",
-        "federator.settings",
         "federator.terms",
     ),
     ("federator.state",),

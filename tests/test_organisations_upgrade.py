@@ -26,16 +26,8 @@ from federator.state import State
 
 FIXTURE = DATA / "orgs-upgrade"
 BASE = "https://algoritmes.example.org/"
-SOURCES = [  # as bench/orgs_upgrade_fixture.py configured them
-    (
-        "belastingdienst",
-        "national",
-        "belastingdienst.json",
-        "https://identifier.overheid.nl/tooi/id/oorg/oorg12368",
-    ),
-    ("douane", "national", "douane.json", "Douane"),
-    ("gemeente-amsterdam", "municipal", "gemeente-amsterdam.json", "gm0363"),
-]
+# The own registers beside the national one, as bench/orgs_upgrade_fixture.py configured them.
+OWN_REGISTERS = json.loads((FIXTURE / "sources.json").read_text())
 
 
 def test_published_algorithm_iris_survive_the_upgrade(tmp_path: Path) -> None:
@@ -54,16 +46,16 @@ def test_published_algorithm_iris_survive_the_upgrade(tmp_path: Path) -> None:
                 "url": server.api_url,
             }
         ]
-        for sid, level, name, org in SOURCES:
-            server.registers.put(name, (FIXTURE / name).read_bytes())
+        for own in OWN_REGISTERS:
+            server.registers.put(own["file"], (FIXTURE / own["file"]).read_bytes())
             sources.append(
                 {
-                    "id": sid,
-                    "title": sid,
-                    "level": level,
+                    "id": own["id"],
+                    "title": own["id"],
+                    "level": own["level"],
                     "format": "algoritmeregister-json",
-                    "url": server.file_url(name),
-                    "organisation": org,
+                    "url": server.file_url(own["file"]),
+                    "organisation": own["organisation"],
                 }
             )
         cfg = config.load(write_config(tmp_path / "federator.yaml", sources))

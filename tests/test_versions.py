@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
-from federator import versions
-from federator.map import mapper
+from federator import config, versions
+from federator.map import mapper, spec
 
 
 def test_keys_name_their_versions_and_the_data_they_read() -> None:
@@ -45,3 +47,13 @@ def test_an_edited_organisation_list_changes_both_keys(monkeypatch: pytest.Monke
 def test_record_digests_do_not_hash_python_sources() -> None:
     # The digest every record carries covers the mapping key, not mapper.py's text.
     assert hashlib.sha256(versions.mapping_key().encode()).hexdigest() == mapper._CODE_DIGEST
+
+
+def test_a_source_setting_that_changes_its_records_changes_their_digests() -> None:
+    cfg = config.load(Path(__file__).parent / "data" / "config" / "good.yaml")
+    source = cfg.sources[1]
+    mapping = spec.load(spec.builtin_path(source.format))
+    before = mapper.mapping_stamp(source, mapping)
+    assert mapper.mapping_stamp(source, mapping) == before
+    for change in ({"language": "en"}, {"organisation": "gm0363"}, {"lists": "many"}):
+        assert mapper.mapping_stamp(replace(source, **change), mapping) != before, change

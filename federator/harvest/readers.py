@@ -18,6 +18,7 @@ import datetime
 import io
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from xml.parsers import expat
 
@@ -187,24 +188,29 @@ def _decode(
     tidy = clean_text if clean else (lambda text: text)
     if encoding:
         codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
-        try:
-            return tidy(body.decode(codec))
-        except UnicodeDecodeError as exc:
-            raise SourceError(
-                f"{where}: the text is not {encoding}, as the source's 'encoding' says: byte "
-                f"{body[exc.start : exc.start + 1]!r} at offset {exc.start} is not {encoding}",
-                code="bad_encoding",
-            ) from exc
-    for bom, codec, label in _BOMS:
-        if body.startswith(bom):
-            try:
-                return tidy(body.decode(codec))
-            except UnicodeDecodeError as exc:
-                raise SourceError(
-                    f"{where}: the text starts with a {label} byte order mark but is not "
-                    f"{label} (at offset {exc.start}); set the source's 'encoding'",
-                    code="bad_encoding",
-                ) from exc
+        return tidy(
+            _decoded_or_fail(
+                body,
+                codec,
+                lambda at: (
+                    f"{where}: the text is not {encoding}, as the source's 'encoding' "
+                    f"says: byte {body[at : at + 1]!r} at offset {at} is not {encoding}"
+                ),
+            )
+        )
+    marked = next(((codec, label) for bom, codec, label in _BOMS if body.startswith(bom)), None)
+    if marked is not None:
+        codec, label = marked
+        return tidy(
+            _decoded_or_fail(
+                body,
+                codec,
+                lambda at: (
+                    f"{where}: the text starts with a {label} byte order mark but is "
+                    f"not {label} (at offset {at}); set the source's 'encoding'"
+                ),
+            )
+        )
     try:
         return tidy(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -217,18 +223,27 @@ def _decode(
             code="bad_encoding",
         )
     bad = body[utf8_error.start : utf8_error.start + 1]
-    try:
-        text = body.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise SourceError(
-            f"{where}: the text is neither UTF-8 (byte {bad!r} at offset {utf8_error.start}), "
-            "UTF-16 with a byte order mark nor Windows-1252; "
-            "set the source's 'encoding' (for instance mac-roman or latin-1)",
-            code="bad_encoding",
-        ) from exc
+    text = _decoded_or_fail(
+        body,
+        "cp1252",
+        lambda _: (
+            f"{where}: the text is neither UTF-8 (byte {bad!r} at offset "
+            f"{utf8_error.start}), UTF-16 with a byte order mark nor Windows-1252; "
+            "set the source's 'encoding' (for instance mac-roman or latin-1)"
+        ),
+    )
     if notes is not None:
         notes.append(_guessed(utf8_error.start, bool(_MAC_ROMAN_SIGNS.search(text))))
     return tidy(text)
+
+
+def _decoded_or_fail(body: bytes, codec: str, reason: Callable[[int], str]) -> str:
+    """``body`` decoded as ``codec``; a byte it cannot decode fails the source, with the reason
+    ``reason`` gives for that byte's offset."""
+    try:
+        return body.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise SourceError(reason(exc.start), code="bad_encoding") from exc
 
 
 def _looks_utf16(body: bytes) -> bool:

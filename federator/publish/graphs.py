@@ -98,7 +98,7 @@ def source_graph(view: SourceView, minter: Minter, unified: Unified) -> Iterator
     out = [
         t(cat, RDF_TYPE, iri(DCAT + "Catalog")),
         t(cat, iri(DCT + "identifier"), lit(src.id)),
-        t(cat, iri(DCT + "title"), lit(src.title, "nl")),
+        t(cat, iri(DCT + "title"), lit(src.title, src.language)),
         t(
             cat,
             iri(DCT + "description"),

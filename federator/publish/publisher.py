@@ -73,6 +73,7 @@ class Publisher:
                     s.format,
                     s.organisation,
                     s.own_register,
+                    s.language,
                     s.priority,
                     s.url if s.is_remote else "",
                 )

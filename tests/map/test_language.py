@@ -40,6 +40,11 @@ def write(tmp_path: Path, text: str, name: str = "m.yaml") -> Path:
     return path
 
 
+def mapping_from(tmp_path: Path, text: str, name: str = "m.yaml") -> spec.Mapping:
+    """The mapping a file of ``text`` is (written in the test's folder)."""
+    return spec.load(write(tmp_path, text, name))
+
+
 def test_paths_into_objects_and_lists() -> None:
     record = {
         "organisation": {"name": "Council", "url": "https://c.example"},
@@ -59,12 +64,10 @@ def test_paths_into_objects_and_lists() -> None:
 
 
 def test_an_organisation_object_gives_its_name_never_its_repr(tmp_path: Path) -> None:
-    mapping = spec.load(
-        write(
-            tmp_path,
-            "extends: algoritmeregister.yaml\nidentity:\n  source_id: [id]\n"
-            "  organisation: [organisation]\nfields:\n  provider:\n    from: supplier\n",
-        )
+    mapping = mapping_from(
+        tmp_path,
+        "extends: algoritmeregister.yaml\nidentity:\n  source_id: [id]\n"
+        "  organisation: [organisation]\nfields:\n  provider:\n    from: supplier\n",
     )
     record = {
         "id": "1",
@@ -81,10 +84,9 @@ def test_an_organisation_object_gives_its_name_never_its_repr(tmp_path: Path) ->
 
 
 def test_value_maps_keep_the_unmapped_value_as_text_with_a_warning(tmp_path: Path) -> None:
-    mapping = spec.load(
-        write(
-            tmp_path,
-            """extends: algoritmeregister.yaml
+    mapping = mapping_from(
+        tmp_path,
+        """extends: algoritmeregister.yaml
 identity: {source_id: [id]}
 fields:
   status:
@@ -98,7 +100,6 @@ fields:
       Voorspellend model: reg:PredictiveModel
       Regelgebaseerd: https://example.org/types/rules
 """,
-        )
     )
     records = [
         {"id": "1", "name": "A", "phase": " production ", "kind": "Voorspellend model"},
@@ -121,10 +122,9 @@ fields:
 
 
 def test_constants_defaults_and_the_sources_language(tmp_path: Path) -> None:
-    mapping = spec.load(
-        write(
-            tmp_path,
-            """extends: algoritmeregister.yaml
+    mapping = mapping_from(
+        tmp_path,
+        """extends: algoritmeregister.yaml
 identity: {source_id: [id]}
 defaults: {status: In gebruik}
 fields:
@@ -134,7 +134,6 @@ fields:
     from: team
     default: Central team
 """,
-        )
     )
     records = [
         {"id": "1", "name": "Triage"},
@@ -158,8 +157,8 @@ fields:
 
 
 def test_records_where_the_mapping_says(tmp_path: Path) -> None:
-    mapping = spec.load(
-        write(tmp_path, "extends: algoritmeregister.yaml\nrecords: {path: data.items}\n")
+    mapping = mapping_from(
+        tmp_path, "extends: algoritmeregister.yaml\nrecords: {path: data.items}\n"
     )
     doc = {"data": {"items": [{"name": "A", "source_id": "1"}]}}
     assert raw_records(Harvested("s", [], document=doc), mapping) == [
@@ -167,7 +166,7 @@ def test_records_where_the_mapping_says(tmp_path: Path) -> None:
     ]
     with pytest.raises(SourceError, match="data.items"):
         raw_records(Harvested("s", [], document={"data": {}}), mapping)
-    plain = spec.load(write(tmp_path, "extends: algoritmeregister.yaml\n", "p.yaml"))
+    plain = mapping_from(tmp_path, "extends: algoritmeregister.yaml\n", "p.yaml")
     for doc in ([{"name": "A"}], {"records": [{"name": "A"}]}, {"@graph": [{"name": "A"}]}):
         assert raw_records(Harvested("s", [], document=doc), plain) == [{"name": "A"}]
     with pytest.raises(SourceError, match="records: {path"):
@@ -230,12 +229,10 @@ def test_mistakes_in_a_mapping_name_the_file_and_line(tmp_path: Path) -> None:
 
 
 def test_prefixes_a_mapping_declares(tmp_path: Path) -> None:
-    mapping = spec.load(
-        write(
-            tmp_path,
-            "extends: algoritmeregister.yaml\nprefixes: {ex: 'https://example.org/ns#'}\n"
-            "fields:\n  x:\n    property: ex:thing\n",
-        )
+    mapping = mapping_from(
+        tmp_path,
+        "extends: algoritmeregister.yaml\nprefixes: {ex: 'https://example.org/ns#'}\n"
+        "fields:\n  x:\n    property: ex:thing\n",
     )
     x = mapping.field("x")
     assert x is not None and x.property == URIRef("https://example.org/ns#thing")

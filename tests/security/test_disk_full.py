@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from helpers import write_config
 from federator import config
 from federator.errors import SourceError
 from federator.pipeline import Federator
-from federator.sim import Registers, RegisterServer
+from federator.sim import RegisterServer
 
 
 def can_mount(tmp_path: Path) -> bool:
@@ -31,6 +32,9 @@ def can_mount(tmp_path: Path) -> bool:
         capture_output=True,
     )
     return done.returncode == 0
+
+
+AMSTERDAM = {"id": "g", "organisation": "gm0363"}  # a register of Gemeente Amsterdam
 
 
 def records(version: int) -> bytes:
@@ -49,29 +53,18 @@ def records(version: int) -> bytes:
     ).encode()
 
 
-def test_a_full_disk_fails_the_run_with_the_reason(tmp_path: Path) -> None:
+def test_a_full_disk_fails_the_run_with_the_reason(
+    tmp_path: Path, registers: RegisterServer, register_config: Callable[..., Path]
+) -> None:
     if not can_mount(tmp_path):
         pytest.skip("mounting a tmpfs in a mount namespace is not permitted here")
-    registers = Registers()
-    registers.put("reg.json", records(1))
+    registers.registers.put("reg.json", records(1))
     go, changed = tmp_path / "filled", tmp_path / "changed"
-    with RegisterServer(registers) as server:
-        path = write_config(
-            tmp_path / "federator.yaml",
-            [
-                {
-                    "id": "g",
-                    "level": "municipal",
-                    "format": "algoritmeregister-json",
-                    "url": server.file_url("reg.json"),
-                    "organisation": "gm0363",
-                }
-            ],
-        )
-        data = tmp_path / "var"
-        data.mkdir()
-        fed = f"{sys.executable} -m federator"
-        script = f"""
+    path = register_config(registers.file_url("reg.json"), AMSTERDAM)
+    data = tmp_path / "var"
+    data.mkdir()
+    fed = f"{sys.executable} -m federator"
+    script = f"""
 set -u
 mount -t tmpfs -o size=48m tmpfs {data} || exit 77
 {fed} run --once --config {path} >/dev/null 2>&1 || exit 78
@@ -84,13 +77,13 @@ echo $? > {tmp_path}/status
 rm -f {data}/filler
 {fed} log g --config {path} --format json > {tmp_path}/log.json
 """
-        child = subprocess.Popen(["unshare", "-m", "sh", "-c", script])
-        waiter = threading.Event()
-        while not go.exists() and child.poll() is None:
-            waiter.wait(0.1)
-        registers.put("reg.json", records(2))
-        changed.touch()
-        assert child.wait(180) == 0
+    child = subprocess.Popen(["unshare", "-m", "sh", "-c", script])
+    waiter = threading.Event()
+    while not go.exists() and child.poll() is None:
+        waiter.wait(0.1)
+    registers.registers.put("reg.json", records(2))
+    changed.touch()
+    assert child.wait(180) == 0
     assert (tmp_path / "status").read_text().strip() == "1"
     assert "disk of data_dir is full" in (tmp_path / "out").read_text()
     run = json.loads((tmp_path / "log.json").read_text())["run"]

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from helpers import write_config
 
 from federator import config
 from federator.config import SourceConfig
@@ -121,7 +120,9 @@ def test_deadline_holds_across_retries(tmp_path: Path) -> None:
     assert time.monotonic() - started < 4
 
 
-def test_run_once_reports_the_deadline_and_cleans_raw(tmp_path: Path) -> None:
+def test_run_once_reports_the_deadline_and_cleans_raw(
+    register_config: Callable[..., Path],
+) -> None:
     """Through ``run --once``: the failed source's log says why in words; payloads that no
     retained run refers to are removed from ``raw/``."""
     served = {"slow": False, "n": 0}
@@ -135,16 +136,9 @@ def test_run_once_reports_the_deadline_and_cleans_raw(tmp_path: Path) -> None:
         send(h, 200, page_of(records, 1))
 
     with Hostile(register) as reg:
-        path = write_config(
-            tmp_path / "federator.yaml",
-            [
-                {
-                    "id": "nat",
-                    "level": "national",
-                    "format": "algoritmeregister-api",
-                    "url": reg.url + "/api",
-                }
-            ],
+        path = register_config(
+            reg.url + "/api",
+            {"id": "nat", "level": "national", "format": "algoritmeregister-api"},
             harvest={"deadline": 1.5, "timeout": 3, "retries": 3, "backoff": 0.01},
             history={"keep_runs": 1},
         )

@@ -4,14 +4,12 @@ holds a source URL's query or user; credentials come from environment variables.
 from __future__ import annotations
 
 import base64
-import os
-import subprocess
-import sys
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from helpers import write_config
+from helpers import federator_command as federator
 
 from federator import config
 from federator.errors import ConfigError
@@ -19,16 +17,7 @@ from federator.errors import ConfigError
 from .hostile import Hostile, send
 
 MARK = "Zq8vSECRETISHx"  # in a query parameter whose name config does not know as secret
-
-
-def federator(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "federator", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
+FAST_RETRIES = {"retries": 3, "backoff": 0.01}
 
 
 def failing(h: BaseHTTPRequestHandler, n: int) -> None:
@@ -36,13 +25,12 @@ def failing(h: BaseHTTPRequestHandler, n: int) -> None:
     send(h, 404, f"not found: {h.path}".encode(), "text/plain")
 
 
-def test_query_strings_reach_no_log_state_or_page(tmp_path: Path) -> None:
+def test_query_strings_reach_no_log_state_or_page(
+    tmp_path: Path, register_config: Callable[..., Path]
+) -> None:
     with Hostile(failing) as reg:
-        url = f"{reg.url}/files/a.json?session={MARK}&format=json"
-        path = write_config(
-            tmp_path / "federator.yaml",
-            [{"id": "s", "level": "municipal", "format": "algoritmeregister-json", "url": url}],
-            harvest={"retries": 3, "backoff": 0.01},
+        path = register_config(
+            f"{reg.url}/files/a.json?session={MARK}&format=json", harvest=FAST_RETRIES
         )
         done = federator("run", "--once", "--config", str(path))
         assert reg.requests and MARK in reg.requests[0][1]  # the register was asked as given
@@ -58,18 +46,10 @@ def test_query_strings_reach_no_log_state_or_page(tmp_path: Path) -> None:
             assert MARK.encode() not in file.read_bytes(), file
 
 
-def test_userinfo_in_a_source_url_is_a_configuration_error(tmp_path: Path) -> None:
-    path = write_config(
-        tmp_path / "federator.yaml",
-        [
-            {
-                "id": "s",
-                "level": "municipal",
-                "format": "algoritmeregister-json",
-                "url": "http://user:pa55word@127.0.0.1:9/a.json",
-            }
-        ],
-    )
+def test_userinfo_in_a_source_url_is_a_configuration_error(
+    register_config: Callable[..., Path],
+) -> None:
+    path = register_config("http://user:pa55word@127.0.0.1:9/a.json")
     with pytest.raises(ConfigError) as err:
         config.load(path)
     assert "pa55word" not in err.value.message and "username_env" in err.value.message
@@ -80,7 +60,9 @@ def authorised(h: BaseHTTPRequestHandler, n: int) -> None:
 
 
 @pytest.mark.parametrize("how", ["basic", "bearer"])
-def test_source_credentials_come_from_the_environment(tmp_path: Path, how: str) -> None:
+def test_source_credentials_come_from_the_environment(
+    tmp_path: Path, register_config: Callable[..., Path], how: str
+) -> None:
     keys = (
         {"username_env": "REG_USER", "password_env": "REG_PASS"}
         if how == "basic"
@@ -88,19 +70,7 @@ def test_source_credentials_come_from_the_environment(tmp_path: Path, how: str) 
     )
     env = {"REG_USER": "agency", "REG_PASS": "pa55", "REG_TOKEN": "t0ken"}
     with Hostile(authorised) as reg:
-        path = write_config(
-            tmp_path / "federator.yaml",
-            [
-                {
-                    "id": "s",
-                    "level": "municipal",
-                    "format": "algoritmeregister-json",
-                    "url": reg.url + "/a.json",
-                    **keys,
-                }
-            ],
-            harvest={"retries": 3, "backoff": 0.01},
-        )
+        path = register_config(reg.url + "/a.json", keys, harvest=FAST_RETRIES)
         federator("run", "--once", "--config", str(path), env=env)
         sent = reg.requests[0][2].get("Authorization")
     expected = (
@@ -111,20 +81,11 @@ def test_source_credentials_come_from_the_environment(tmp_path: Path, how: str) 
     assert b"pa55" not in everything and b"t0ken" not in everything
 
 
-def test_a_missing_credential_variable_fails_the_source_in_words(tmp_path: Path) -> None:
+def test_a_missing_credential_variable_fails_the_source_in_words(
+    register_config: Callable[..., Path],
+) -> None:
     with Hostile(authorised) as reg:
-        path = write_config(
-            tmp_path / "federator.yaml",
-            [
-                {
-                    "id": "s",
-                    "level": "municipal",
-                    "format": "algoritmeregister-json",
-                    "url": reg.url + "/a.json",
-                    "token_env": "REG_TOKEN_NOT_SET",
-                }
-            ],
-        )
+        path = register_config(reg.url + "/a.json", {"token_env": "REG_TOKEN_NOT_SET"})
         done = federator("run", "--once", "--config", str(path))
         assert reg.requests == []
     assert done.returncode == 1 and "REG_TOKEN_NOT_SET" in done.stderr

@@ -5,25 +5,21 @@ characters and bidirectional overrides are written as escapes by ``federator log
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from helpers import write_config
+from helpers import federator_command as federator
 
-from federator.sim import Registers, RegisterServer
+from federator.sim import RegisterServer
 
 ESC = "\x1b"
 RLO = "\u202e"  # right-to-left override: reorders what the terminal shows
+AMSTERDAM = {"id": "g", "organisation": "gm0363"}  # a register of Gemeente Amsterdam
 
 
-def federator(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "federator", *args], capture_output=True, text=True, timeout=120
-    )
-
-
-def test_log_and_table_escape_control_characters(tmp_path: Path) -> None:
+def test_log_and_table_escape_control_characters(
+    registers: RegisterServer, register_config: Callable[..., Path]
+) -> None:
     record = {
         "source_id": "G-1",
         "name": f"Parkeren {RLO}gnineerap",
@@ -31,22 +27,9 @@ def test_log_and_table_escape_control_characters(tmp_path: Path) -> None:
         "description_short": "Niets mis mee.",
         "status": f"In gebruik{RLO}kiurbeg ni",
     }
-    registers = Registers()
-    registers.put("reg.json", json.dumps([record]).encode())
-    with RegisterServer(registers) as server:
-        path = write_config(
-            tmp_path / "federator.yaml",
-            [
-                {
-                    "id": "g",
-                    "level": "municipal",
-                    "format": "algoritmeregister-json",
-                    "url": server.file_url("reg.json"),
-                    "organisation": "gm0363",
-                }
-            ],
-        )
-        assert federator("run", "--once", "--config", str(path)).returncode == 0
+    registers.registers.put("reg.json", json.dumps([record]).encode())
+    path = register_config(registers.file_url("reg.json"), AMSTERDAM)
+    assert federator("run", "--once", "--config", str(path)).returncode == 0
     logged = federator("log", "g", "--config", str(path))
     assert logged.returncode == 0
     assert RLO not in logged.stdout and "\\u202e" in logged.stdout
