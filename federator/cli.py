@@ -10,9 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from federator import __version__, commands, config, configcheck, demo, log
+from federator import __version__, commands, config, configcheck, log
 from federator.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -124,10 +123,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         # The demo prints its own story; only problems go to the log.
         log.configure(json=getattr(args, "log_format", None) == "json", level="warning")
-        return demo.main(args.data_dir, serve=args.serve)
+        return commands.demo(args)
     cfg = load_config(args)
-    handler: Any = getattr(commands, args.command)
-    return int(handler(cfg, args))
+    return int(commands.handler(args.command)(cfg, args))
 
 
 if __name__ == "__main__":  # pragma: no cover

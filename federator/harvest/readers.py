@@ -22,7 +22,6 @@ from collections.abc import Callable
 from typing import Any
 from xml.parsers import expat
 
-import openpyxl
 import rdflib
 from rdflib import Literal, URIRef
 
@@ -335,6 +334,10 @@ def read_xlsx(where: str, body: bytes, content_type: str) -> dict[str, list[dict
             "CSV file is not read as one)",
             code="unexpected_shape",
         )
+    # Loaded here, not with the module: only spreadsheet sources need it, and every run
+    # process (and each worker it spawns) would pay its import otherwise.
+    import openpyxl
+
     try:
         book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except Exception as exc:  # zipfile, XML and openpyxl's own errors

@@ -1,4 +1,4 @@
-"""The commands behind the CLI: each takes the loaded config and the parsed arguments."""
+"""Commands that read what is published: query, export, status, log, clusters."""
 
 from __future__ import annotations
 
@@ -7,63 +7,15 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from federator import check as check_mapping
 from federator import report
+from federator.commands.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, check_sources
 from federator.config import Config
-from federator.daemon import run_daemon
-from federator.errors import ConfigError
 from federator.explain import explain
-from federator.pipeline import Federator
 from federator.publish import snapshot
 from federator.publish.export import export as export_dump
-from federator.push import push_all
 from federator.push.report import status_table as targets_table
 from federator.query import QueryError, run_query, write_results
-from federator.server.serve import serve_forever
 from federator.state import State
-
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
-
-
-def _check_sources(cfg: Config, ids: list[str]) -> None:
-    known = {s.id for s in cfg.sources}
-    for sid in ids:
-        if sid not in known:
-            raise ConfigError(
-                f"unknown source {sid!r} (known: {', '.join(sorted(known))})",
-                file=str(cfg.path),
-                key="--source",
-            )
-
-
-def run(cfg: Config, args: argparse.Namespace) -> int:
-    _check_sources(cfg, args.source)
-    fed = Federator(cfg)
-    fed.state.abandon_leftovers()
-    result = fed.run_once(args.source or None, accept_withdrawals=args.accept_withdrawals)
-    for sid, sr in result.sources.items():
-        line = report.source_line(sid, sr.outcome, sr.stats, sr.error)
-        print(line)
-    return EXIT_FAILED if result.failed else EXIT_OK
-
-
-def check(cfg: Config, args: argparse.Namespace) -> int:
-    """Fetch (or read stored payloads), map and validate without publishing; say per field
-    what the mapping found."""
-    _check_sources(cfg, args.source)
-    results = check_mapping.check(cfg, args.source or None)
-    check_mapping.write(results, sys.stdout)
-    return check_mapping.exit_code(results)
-
-
-def remap(cfg: Config, args: argparse.Namespace) -> int:
-    _check_sources(cfg, args.source)
-    fed = Federator(cfg)
-    fed.state.abandon_leftovers()
-    result = fed.remap(args.source or None)
-    for sid, sr in result.sources.items():
-        print(report.source_line(sid, sr.outcome, sr.stats, sr.error))
-    return EXIT_FAILED if result.failed else EXIT_OK
 
 
 def _open_store(cfg: Config) -> Any:
@@ -111,7 +63,7 @@ def status(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def log(cfg: Config, args: argparse.Namespace) -> int:
-    _check_sources(cfg, [args.source])
+    check_sources(cfg, [args.source])
     state = State(cfg.data_dir)
     text = report.source_log(state, args.source, args.run, fmt=args.format)
     if text is None:
@@ -123,18 +75,6 @@ def log(cfg: Config, args: argparse.Namespace) -> int:
 
 def clusters(cfg: Config, args: argparse.Namespace) -> int:
     if args.source:
-        _check_sources(cfg, [args.source])
+        check_sources(cfg, [args.source])
     print(explain(cfg, source=args.source, uncertain=args.uncertain, limit=args.limit))
     return EXIT_OK
-
-
-def push(cfg: Config, args: argparse.Namespace) -> int:
-    return push_all(cfg, args.target)
-
-
-def daemon(cfg: Config, args: argparse.Namespace) -> int:
-    return run_daemon(cfg)
-
-
-def serve(cfg: Config, args: argparse.Namespace) -> int:
-    return serve_forever(cfg)
