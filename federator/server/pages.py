@@ -1,4 +1,4 @@
-"""Pages for people: the front page, harvest logs for source agencies, a query form.
+"""Pages for people: the list of registers, harvest logs for source agencies, small messages.
 
 Each page is a template under ``federator/templates`` (see ``templating``); these functions
 gather what it shows. Dutch by default, English with ``?lang=en``. The pages show the same
@@ -17,23 +17,12 @@ from starlette.responses import HTMLResponse
 from federator.config import Config, SourceConfig
 from federator.map import spec
 from federator.report import RunLog
-from federator.server import sparql_page
 from federator.server.context import context
-from federator.server.templating import lang_of, page, render
+from federator.server.templating import lang_of, page
 from federator.state.search import SearchIndex
 from federator.vocab import Minter
 
-__all__ = ["index", "lang_of", "message", "run_page", "source_log", "sparql_form"]
-
-EXAMPLE_QUERY = """\
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-SELECT ?source ?id ?algorithm WHERE {
-  ?catalog a dcat:Catalog ; dcterms:identifier ?source ; dcat:record ?record .
-  ?record a dcat:CatalogRecord ; dcterms:identifier ?id ; foaf:primaryTopic ?algorithm .
-} LIMIT 20"""
-QUERY_FORMATS = ("json", "csv", "tsv", "xml", "turtle", "jsonld")
+__all__ = ["index", "lang_of", "message", "run_page", "source_log"]
 
 
 @lru_cache(maxsize=1)
@@ -53,9 +42,7 @@ def index(
     return page(request, "index.html", sources=sources)
 
 
-def record_links(
-    request: Request, source: str, run: RunLog | None
-) -> dict[str, tuple[str, str]]:
+def record_links(request: Request, source: str, run: RunLog | None) -> dict[str, tuple[str, str]]:
     """Native id -> (the page of its record in this register, the page of the algorithm it
     describes), for the ids a run names that are published (by the search index)."""
     if run is None:
@@ -115,16 +102,3 @@ def run_page(request: Request, src: SourceConfig, detail: dict[str, Any]) -> HTM
 def message(request: Request, title_key: str, text: str, status_code: int) -> HTMLResponse:
     """A small page that says one thing (unknown source, unknown run)."""
     return page(request, "message.html", status_code, title_key=title_key, text=text)
-
-
-def sparql_form(lang: str) -> str:
-    """The query form that ``GET /sparql`` shows a browser."""
-    return render(
-        "sparql.html",
-        lang,
-        "/sparql",
-        query=EXAMPLE_QUERY,
-        examples=sparql_page.examples(lang),
-        error=None,
-        table=None,
-    )

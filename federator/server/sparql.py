@@ -27,10 +27,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 
 from federator.publish import snapshot
-from federator.server import negotiate, pages
+from federator.server import negotiate, sparql_page
 from federator.server.worker import GRAPH_TYPES, RESULT_TYPES, Job
 from federator.sparql import READ_ONLY, Refused, check_read_only
 
@@ -119,19 +119,26 @@ def formats(request: Request, params: list[tuple[str, str]]) -> tuple[str, str]:
 async def endpoint(request: Request) -> Response:
     """Answer one SPARQL Protocol request."""
     ctx: Any = request.app.state.ctx
+    # A person in a browser (no format asked for): the form, and answers as a page.
+    for_person = sparql_page.wants_page(request, list(_RESULT_MEDIA))
+    query: str | None = None
     try:
         query, params = await read_params(request)
         if query is None:
             if request.method == "GET" and negotiate.prefers_html(request.headers.get("accept")):
-                return HTMLResponse(pages.sparql_form(pages.lang_of(request)))
+                return sparql_page.form(request)
             raise Refused(400, "no query: give the SPARQL query as the 'query' parameter")
         if not query.strip():
             raise Refused(400, "the query is empty")
         # Read-only and SERVICE are decided in the worker, by Oxigraph's parser, where the
         # time limit holds (a parse runs the query over an empty store).
         results, graph = formats(request, params)
+        if for_person:
+            results, graph = "json", "turtle"
     except Refused as exc:
         ctx.pool.outcomes["refused" if exc.status == 403 else "rejected"] += 1
+        if for_person:
+            return sparql_page.form(request, query, exc.message, exc.status)
         return PlainTextResponse(exc.message + "\n", status_code=exc.status)
     if snapshot.current(ctx.data_dir) is None:
         return PlainTextResponse("nothing is published yet\n", status_code=503)
@@ -144,6 +151,8 @@ async def endpoint(request: Request) -> Response:
         named_graphs=tuple(v for k, v in params if k == "named-graph-uri"),
     )
     answer = await ctx.pool.execute(job, client=request.client.host if request.client else "")
+    if for_person:
+        return sparql_page.results(request, query, answer)
     headers = dict(answer.headers)
     if answer.status == 200:
         headers["Vary"] = "Accept"

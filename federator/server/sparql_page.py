@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from federator.server import labels
+from federator.server import labels, negotiate
 from federator.server.context import context
 from federator.server.templating import lang_of, page
+from federator.state.search import SearchIndex
 
 MAX_SHOWN = 1000  # rows a page shows (the downloads have them all, up to the result limit)
 
@@ -67,6 +68,17 @@ SELECT ?status ?label (COUNT(?algorithm) AS ?algorithms) WHERE {
 ]
 
 
+def wants_page(request: Request, results: list[str]) -> bool:
+    """Whether a GET comes from a person: no ``format``, and text/html wanted more than any
+    of the ``results`` media types (ties go to the data: ``*/*`` is a program)."""
+    if request.method != "GET" or {"format", "output"} & set(request.query_params):
+        return False
+    accept = request.headers.get("accept")
+    return negotiate.prefers_html(accept) and (
+        negotiate.choose(accept, [*results, "text/html"]) == "text/html"
+    )
+
+
 def examples(lang: str) -> list[dict[str, str]]:
     return [
         {"title": title[1] if lang == "en" else title[0], "query": q, "href": _self(q, lang)}
@@ -84,7 +96,11 @@ def _self(query: str, lang: str, fmt: str | None = None) -> str:
 
 
 def form(
-    request: Request, query: str | None = None, error: str | None = None, status: int = 200
+    request: Request,
+    query: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """The query form (with the examples); ``error`` says why the last query failed."""
     lang = lang_of(request)
@@ -92,6 +108,7 @@ def form(
         request,
         "sparql.html",
         status,
+        headers,
         query=query or EXAMPLES[0][1],
         examples=examples(lang),
         error=error,
@@ -99,29 +116,44 @@ def form(
     )
 
 
-def _cell(term: dict[str, Any] | None, lang: str, base_iri: str) -> dict[str, str]:
+def _cell(
+    term: dict[str, Any] | None, lang: str, base_iri: str, names: dict[str, str]
+) -> dict[str, str]:
     if term is None:
         return {"text": ""}
     value = str(term.get("value", ""))
     if term.get("type") == "uri":
         local = "/" + value[len(base_iri) :] if value.startswith(base_iri + "id/") else value
-        return {"text": labels.label(value, lang) or value, "href": local, "title": value}
+        name = names.get(value) or labels.label(value, lang)
+        return {"text": name or value, "href": local, "title": value}
     note = term.get("xml:lang") or ""
     return {"text": value, "note": note}
 
 
-def results(
-    request: Request, query: str, status: int, media_type: str, body: bytes
-) -> HTMLResponse:
-    """A query's answer on a page: a table for SELECT, yes/no for ASK, the text of a graph."""
+def _names(request: Request, iris: set[str], base_iri: str) -> dict[str, str]:
+    """Titles of algorithms and names of organisations among ``iris`` (the search index)."""
+    try:
+        index = SearchIndex(context(request).data_dir)
+    except FileNotFoundError:
+        return {}
+    with index:
+        return index.names(sorted(iris), base_iri + "id/algorithm/")
+
+
+def results(request: Request, query: str, answer: Any) -> HTMLResponse:
+    """A query's answer (the worker pool's, as SPARQL JSON or Turtle) on a page: a table for
+    SELECT, yes or no for ASK, the text of a graph; an error on the form, with its status."""
     lang = lang_of(request)
     base_iri = context(request).base_iri
+    status, media_type, body = answer.status, answer.media_type, answer.body
+    headers = {k: v for k, v in dict(answer.headers).items() if k.lower() != "content-type"}
     if status != 200:
-        return form(request, query, body.decode("utf-8", errors="replace").strip(), status)
+        return form(request, query, body.decode("utf-8", errors="replace").strip(), status, headers)
     table: dict[str, Any] = {
         "csv": _self(query, lang, "csv"),
         "json": _self(query, lang, "json"),
         "truncated": False,
+        "cut_at": headers.get("X-SPARQL-MaxRows"),
     }
     if "json" in media_type and "ld+json" not in media_type:
         data = json.loads(body)
@@ -133,9 +165,10 @@ def results(
             table["vars"] = names
             table["count"] = len(bindings)
             table["truncated"] = len(bindings) > MAX_SHOWN
-            table["rows"] = [
-                [_cell(b.get(v), lang, base_iri) for v in names] for b in bindings[:MAX_SHOWN]
-            ]
+            shown = bindings[:MAX_SHOWN]
+            iris = {t["value"] for b in shown for t in b.values() if t.get("type") == "uri"}
+            known = _names(request, iris, base_iri)
+            table["rows"] = [[_cell(b.get(v), lang, base_iri, known) for v in names] for b in shown]
     else:
         table["graph"] = body.decode("utf-8", errors="replace")
         table["csv"] = None
@@ -143,6 +176,8 @@ def results(
     return page(
         request,
         "sparql.html",
+        200,
+        headers,
         query=query,
         examples=examples(lang),
         error=None,

@@ -255,6 +255,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "examples": ("Voorbeeldvragen", "Example queries"),
     "results_table": ("Resultaat", "Result"),
     "rows": ("{n} rijen", "{n} rows"),
+    "cut_at": (
+        "afgebroken bij de limiet van {n} rijen",
+        "cut off at the limit of {n} rows",
+    ),
+    "shown_first": ("de eerste {n} staan hier", "the first {n} are shown here"),
     "download_results": ("Resultaat downloaden", "Download the result"),
     "void_title": ("Beschrijving van de dataset (VoID)", "Description of the dataset (VoID)"),
     "void_intro": (
