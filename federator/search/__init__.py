@@ -31,6 +31,7 @@ from federator.state.search import (
     match_expression,
     read_meta,
     record_rows,
+    records_by_algorithm,
 )
 
 __all__ = [
@@ -158,8 +159,9 @@ def _documents(
         token = identities.get((body["source"], body["native_id"]))
         if token is not None:
             groups.setdefault(token, []).append(body)
-    for token in sorted(groups):
-        yield document(token, groups[token], priorities)
+    for token in sorted(groups):  # members in key order, as ``records_by_algorithm`` gives them
+        members = sorted(groups[token], key=lambda b: (b["source"], b["native_id"]))
+        yield document(token, members, priorities)
 
 
 def update(config: Config, state: State, force: bool = False) -> Updated:
@@ -186,7 +188,8 @@ def update(config: Config, state: State, force: bool = False) -> Updated:
     writer = IndexWriter(data_dir, patch=not rebuild)
     try:
         if rebuild:
-            n = writer.add(_documents(record_rows(state, None), identities, priorities))
+            docs = (document(t, m, priorities) for t, m in records_by_algorithm(state))
+            n = writer.add(docs)
             writer.add_history(state, 0)
         else:
             writer.remove(affected)

@@ -153,6 +153,35 @@ def record_rows(state: State, keys: Iterable[tuple[str, str]] | None) -> Iterato
         yield body
 
 
+def records_by_algorithm(state: State) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(token, the bodies of its records) for every resolved algorithm, in token order, one
+    algorithm at a time: a new build at 100,000 registrations held every body at once
+    (1 GB) when grouped in memory."""
+    keys = state.db.execute(
+        "SELECT canonical, source, native_id FROM identities ORDER BY canonical, source, native_id"
+    ).fetchall()  # the keys only (a few MB); the bodies are read one by one in that order
+    rows = (
+        (key[0], *row)
+        for key in keys
+        for row in state.db.execute(
+            "SELECT changed_at, body FROM records WHERE source = ? AND native_id = ?", key[1:]
+        )
+    )
+    token: str | None = None
+    group: list[dict[str, Any]] = []
+    for canonical, changed_at, packed in rows:
+        if canonical != token and group:
+            yield str(token), group
+            group = []
+        token = canonical
+        body = codec.unpack_body(packed)
+        body.pop("nt", None)  # the statements: the index needs the values only
+        body["changed_at"] = changed_at
+        group.append(body)
+    if group:
+        yield str(token), group
+
+
 # -- writing -------------------------------------------------------------------------------
 class IndexWriter:
     """A new index file beside the current one; ``commit`` swaps it in."""
