@@ -8,4 +8,3 @@ people), ``pages``, ``templating``, ``labels`` and ``texts`` (HTML in Dutch and 
 itself, so that query workers (which import ``worker``) start quickly: entry points are
 ``serve.serve_forever`` and ``app.create_app``.
 """
-
