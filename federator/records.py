@@ -6,6 +6,7 @@ pipeline fills without depending on the pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,3 +29,20 @@ class Fresh:
     # cost seconds to load at scale) and the publisher treats the source as untouched.
     changed: bool = True
     packed: codec.Spool | None = None  # native id -> the body as state stores it
+
+
+def by_survivorship(
+    members: Sequence[dict[str, Any]], priorities: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The record bodies of one algorithm in the order their values survive: the source with
+    the highest priority first, ties to the newest (``modified``, then ``changed_at``). The
+    unified description (``publish.graphs``) and the search index both rank by it."""
+    return sorted(
+        members,
+        key=lambda b: (
+            priorities.get(b["source"], 0),
+            b["identity"].get("modified") or "",
+            b.get("changed_at") or "",
+        ),
+        reverse=True,
+    )

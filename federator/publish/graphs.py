@@ -25,6 +25,7 @@ import rdflib
 
 from federator import codec
 from federator.config import SourceConfig
+from federator.records import by_survivorship
 from federator.terms import (
     DCAT,
     DCT,
@@ -150,15 +151,7 @@ def unified_block(
     first = members[0]
     org = first["organisation"]
     canonical = unified.canonical[(first["source"], first["native_id"])]
-    ranked = sorted(
-        members,
-        key=lambda b: (
-            priorities.get(b["source"], 0),
-            b["identity"].get("modified") or "",
-            b.get("changed_at") or "",
-        ),
-        reverse=True,
-    )
+    ranked = by_survivorship(members, priorities)
     c = iri(canonical)
     out = [
         t(c, RDF_TYPE, _ALGORITHM),

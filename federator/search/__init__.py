@@ -21,6 +21,7 @@ from typing import Any
 
 from federator import orgs
 from federator.config import Config
+from federator.records import by_survivorship
 from federator.state import State
 from federator.state.search import (
     VERSION,
@@ -86,15 +87,7 @@ def _filled(value: Any) -> bool:
 
 def document(token: str, members: list[dict[str, Any]], priorities: dict[str, int]) -> Doc:
     """One algorithm's document from the bodies of the records that describe it."""
-    ranked = sorted(
-        members,
-        key=lambda b: (
-            priorities.get(b["source"], 0),
-            b["identity"].get("modified") or "",
-            b.get("changed_at") or "",
-        ),
-        reverse=True,
-    )
+    ranked = by_survivorship(members, priorities)
     fields: dict[str, Any] = {}
     for body in ranked:
         for name, value in body.get("values", {}).items():
