@@ -108,9 +108,13 @@ class Federator:
             replayed = self._replay_for_mapping(source, mapping)
             if replayed is None:
                 self._carry_last_verdict(source, sr, None)
-                sr.stats.update(
-                    fetched=0, unchanged=len(digests), mapping=mapping_stamp(source, mapping)
-                )
+                # The stamp of the mapping that really made the records stands: a changed
+                # mapping that could not be replayed now is tried again at the next run.
+                last = self.state.last_synced_run(source.id)
+                stamp = ((last or {}).get("stats") or {}).get("mapping")
+                sr.stats.update(fetched=0, unchanged=len(digests))
+                if stamp:
+                    sr.stats["mapping"] = stamp
                 return None
             harvested = replayed
         # Which mapping made this run's records (a later 304 compares it, above).

@@ -186,3 +186,30 @@ def test_a_changed_mapping_is_applied_under_a_304(
     # And a third run, nothing changed at all: a plain 304, nothing replayed.
     third = run(cfg)
     assert third.sources["gemeente"].stats.get("fetched") == 0
+
+
+def test_a_changed_mapping_that_cannot_be_replayed_is_tried_again(
+    registers: RegisterServer, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "sheet.yaml"
+    text = (
+        (SHEET / "mapping.yaml")
+        .read_text("utf-8")
+        .replace(
+            "extends: algoritmeregister.yaml",
+            f"extends: {REPO / 'mappings' / 'algoritmeregister.yaml'}",
+        )
+    )
+    mapping.write_text(text.replace("  Afdeling: department\n", ""), encoding="utf-8")
+    cfg = write_config(tmp_path / "f.yaml", [sheet_source(registers, mapping)])
+    first = run(cfg).sources["gemeente"].stats["mapping"]
+    mapping.write_text(text, encoding="utf-8")  # the operator adds the rename...
+    raw = config.load(cfg).data_dir / "raw"
+    moved = tmp_path / "raw-aside"
+    shutil.move(raw, moved)  # ...while the stored payloads cannot be read
+    second = run(cfg).sources["gemeente"]
+    assert second.stats.get("fetched") == 0  # a 304, and nothing to replay
+    assert second.stats.get("mapping") == first  # the old mapping still made the records
+    shutil.move(moved, raw)
+    third = run(cfg).sources["gemeente"]  # so the next run applies it
+    assert third.stats.get("mapping") != first

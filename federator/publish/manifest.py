@@ -44,11 +44,18 @@ class Manifest:
 
     def published(self) -> dict[str, str]:
         """Every graph whose text is known, with its digest."""
-        return {g: d for g, d in self.graphs.items() if d is not None}
+        with self._lock:  # loader threads record their graphs meanwhile
+            return {g: d for g, d in self.graphs.items() if d is not None}
+
+    def names(self) -> list[str]:
+        """Every graph recorded, whether its text is known or its write was cut short."""
+        with self._lock:
+            return list(self.graphs)
 
     def dirty(self) -> bool:
         """True when a write or a publish began and did not end."""
-        return self.publishing or any(d is None for d in self.graphs.values())
+        with self._lock:
+            return self.publishing or any(d is None for d in self.graphs.values())
 
     # -- the store's writes ----------------------------------------------------------------
     def begin_write(self, graph: str) -> None:

@@ -162,7 +162,7 @@ class Publisher:
         """Write what ``plan`` says (with ``resolution``, the resolve stage's answer to it,
         unless the plan is unchanged), then commit the state: the store first, the state
         only once the store holds every graph."""
-        fresh, stamp, old_hashes = plan.fresh, plan.stamp, plan.old_hashes
+        fresh, stamp = plan.fresh, plan.stamp
         started = time.perf_counter()
         blocks: Blocks | None = None
         self.store.manifest.begin_publish()  # ended only once the state is committed
@@ -177,9 +177,11 @@ class Publisher:
                 graphs_now.add(graph)
                 if text is not None and self._sync(graph, text):
                     written.add(graph)
-            for graph in old_hashes:
+            # Every source graph the store has a record of, known or interrupted: the graph of a
+            # source no longer configured goes even when its last write did not land.
+            for graph in self.store.manifest.names():
                 if graph not in graphs_now and "/graph/source/" in graph:
-                    self.store.forget(graph)  # a source no longer configured
+                    self.store.forget(graph)
             for sr in runs.values():
                 sr.stats["graphs_rewritten"] = int(self.minter.source_graph(sr.source) in written)
         else:

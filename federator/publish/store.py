@@ -133,9 +133,11 @@ class Store:
         return self.manifest.digest(graph)
 
     def forget(self, graph: str) -> None:
-        """Empty a graph that is no longer published, and forget it."""
-        self.sync_graph(graph, "")
-        self.wait()
+        """Drop a graph that is no longer published (its statements and its name), and
+        forget it."""
+        self._mark_dirty(graph)  # until it is gone
+        self.wait()  # no removal while a load is running (pyoxigraph's warning)
+        self.ox.remove_graph(ox.NamedNode(graph))
         self.manifest.forget(graph)
         file = self._file(graph)
         if file is not None:

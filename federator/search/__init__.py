@@ -76,8 +76,11 @@ def org_kind(iri: str) -> str:
     return "other"
 
 
-def _settings_digest(config: Config) -> str:
+def _settings_digest(config: Config, aliases: dict[str, str]) -> str:
+    """What, besides the records, decides every document: priorities, and the organisations
+    reconciled across registers (a new alias files algorithms under another organisation)."""
     text = VERSION + "|" + "|".join(f"{s.id}:{s.priority}" for s in config.sources)
+    text += "|" + "|".join(f"{a}>{c}" for a, c in sorted(aliases.items()))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -85,8 +88,15 @@ def _filled(value: Any) -> bool:
     return value not in (None, "", [], {})
 
 
-def document(token: str, members: list[dict[str, Any]], priorities: dict[str, int]) -> Doc:
-    """One algorithm's document from the bodies of the records that describe it."""
+def document(
+    token: str,
+    members: list[dict[str, Any]],
+    priorities: dict[str, int],
+    aliases: dict[str, str] | None = None,
+) -> Doc:
+    """One algorithm's document from the bodies of the records that describe it, filed under
+    its organisation as reconciled (``aliases``: an organisation IRI -> the IRI it is known by,
+    as the unified graph names its publisher)."""
     ranked = by_survivorship(members, priorities)
     fields: dict[str, Any] = {}
     for body in ranked:
@@ -98,7 +108,7 @@ def document(token: str, members: list[dict[str, Any]], priorities: dict[str, in
             elif name not in fields:
                 fields[name] = value
     first = ranked[0]
-    organisation = first["organisation"]
+    organisation = (aliases or {}).get(first["organisation"], first["organisation"])
     name = orgs.official_names().get(organisation) or first.get("organisation_name") or ""
     themes = fields.get("category") or []
     if isinstance(themes, str):
@@ -146,6 +156,7 @@ def _documents(
     bodies: Iterable[dict[str, Any]],
     identities: dict[tuple[str, str], str],
     priorities: dict[str, int],
+    aliases: dict[str, str],
 ) -> Iterator[Doc]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for body in bodies:
@@ -154,7 +165,7 @@ def _documents(
             groups.setdefault(token, []).append(body)
     for token in sorted(groups):  # members in key order, as ``records_by_algorithm`` gives them
         members = sorted(groups[token], key=lambda b: (b["source"], b["native_id"]))
-        yield document(token, members, priorities)
+        yield document(token, members, priorities, aliases)
 
 
 def update(config: Config, state: State, force: bool = False) -> Updated:
@@ -162,7 +173,8 @@ def update(config: Config, state: State, force: bool = False) -> Updated:
     started = time.perf_counter()
     data_dir = config.data_dir
     meta, indexed = read_meta(data_dir)
-    settings = _settings_digest(config)
+    aliases = {iri: canonical for iri, (canonical, _) in state.organisation_aliases().items()}
+    settings = _settings_digest(config, aliases)
     identities = state.identities()
     priorities = {s.id: s.priority for s in config.sources}
     last = int(meta.get("seq", "0") or 0)
@@ -179,15 +191,17 @@ def update(config: Config, state: State, force: bool = False) -> Updated:
         affected = {t for k in keys for t in (identities.get(k), indexed.get(k)) if t is not None}
         rebuild = len(affected) > PATCH_SHARE * max(1, len(set(identities.values())))
     writer = IndexWriter(data_dir, patch=not rebuild)
+    docs: Iterator[Doc]
     try:
         if rebuild:
-            docs = (document(t, m, priorities) for t, m in records_by_algorithm(state))
+            docs = (document(t, m, priorities, aliases) for t, m in records_by_algorithm(state))
             n = writer.add(docs)
             writer.add_history(state, 0)
         else:
             writer.remove(affected)
             wanted = [k for k, t in identities.items() if t in affected]
-            n = writer.add(_documents(record_rows(state, wanted), identities, priorities))
+            docs = _documents(record_rows(state, wanted), identities, priorities, aliases)
+            n = writer.add(docs)
             writer.add_history(state, last)
         how = "built" if rebuild else "patched"
         writer.commit({"seq": str(top), "settings": settings, "at": _now(), "how": how}, rebuild)

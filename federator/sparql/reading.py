@@ -12,9 +12,13 @@ is learnt from a *defaced* text instead:
 - Everywhere else those letters may stand (in a string, an IRI, a comment, a variable, a
   prefixed name, a blank node label, a language tag) the defaced letters stand just as well,
   and the text reads the same. Where they were the keyword, ``Sqqqqqq`` is a bare word that no
-  rule of the grammar accepts. So when the defaced text parses (over an empty in-memory store:
-  milliseconds, and nothing there to call), the text holds no SERVICE; when it does not, the
-  query is refused, and the position of Oxigraph's error tells the SERVICE from other faults.
+  rule of the grammar accepts, unless the text itself makes it one: a prefix declared as
+  ``SQQQQQQ:`` turns a defaced ``SERVICE:x`` into a prefixed name, while the original reads as
+  the keyword followed by ``:x`` (its own ``SERVICE:`` prefix being undeclared). A text that
+  already holds the defaced letters is therefore refused outright. So when the defaced text
+  parses (over an empty in-memory store: milliseconds, and nothing there to call), the text
+  holds no SERVICE; when it does not, the query is refused, and the position of Oxigraph's
+  error tells the SERVICE from other faults.
 - ``FROM`` and ``FROM NAMED`` are found the same way: a text whose defaced ``from`` no longer
   parses declares its dataset. (A defaced word that collides with a name the query already
   uses, such as a variable ``?fqqq`` beside a ``?from``, can fail the parse on its own; such a
@@ -34,12 +38,17 @@ import pyoxigraph as ox
 from federator.sparql.text import lone_crs_as_lf, plainly_written
 
 _SERVICE = re.compile("service", re.IGNORECASE | re.ASCII)
+_DEFACED_SERVICE = re.compile("sqqqqqq", re.IGNORECASE | re.ASCII)  # what ``_deface`` makes
 _FROM = re.compile("from", re.IGNORECASE | re.ASCII)
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
 _EMPTY = ox.Store()  # in memory, never written: where a text is parsed without data to read
 
 READ_ONLY = "updates are not allowed: this SPARQL service is read-only"
 NO_SERVICE = "SERVICE (federated query) is not allowed here: it would fetch any address it names"
+RESERVED = (
+    "the letters 'sqqqqqq' are reserved by the check that refuses SERVICE (whatever their "
+    "case): rename what uses them"
+)
 
 
 class Refused(Exception):
@@ -66,6 +75,8 @@ def read(sparql: str) -> Reading:
     update that holds no SERVICE passes: running it raises ``SyntaxError``, which ``refusal``
     turns into the answer.
     """
+    if _DEFACED_SERVICE.search(sparql):
+        raise Refused(400, RESERVED)
     served, spans = _deface(sparql, _SERVICE)
     if spans:
         error = probe(served)

@@ -347,3 +347,25 @@ def test_a_record_without_an_identity_puts_its_organisation_in_scope(federated: 
     assert ("national", native) in fed.state.identities()
     assert_state_identities_match_the_graph(fed)
     assert_a_full_rebuild_changes_nothing(fed)
+
+
+def test_a_dropped_source_whose_last_write_did_not_land_leaves_nothing_behind(
+    federated: Any, tmp_path: Path
+) -> None:
+    fed, _ = federated
+    graph = fed.minter.source_graph("provincie-groningen")
+    assert graph in fed.store.graph_names()
+    fed.store.manifest.begin_write(graph)  # as a write cut short leaves it: no digest
+    fed.close()
+    path = tmp_path / "f.yaml"
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    doc["sources"] = [s for s in doc["sources"] if s["id"] != "provincie-groningen"]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), "utf-8")
+    fed = Federator(config.load(path))
+    try:
+        assert fed.run_once().exit_code == 0
+        assert graph not in fed.store.graph_names()  # its half-written statements are gone
+        assert graph not in fed.store.manifest.graphs
+        assert not fed.store.dirty()  # and the next runs may skip and scope again
+    finally:
+        fed.close()

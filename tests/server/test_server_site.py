@@ -245,6 +245,16 @@ def test_a_document_is_the_unified_description() -> None:
     assert newest.title == "Parkeren"  # equal priorities: the newest
 
 
+def test_a_document_is_filed_under_its_reconciled_organisation() -> None:
+    minted = "https://algoritmes.example.org/id/organisation/politie"
+    tooi = "https://identifier.overheid.nl/tooi/id/oorg/oorg99999"
+    member = {**body("politie", "POL-1", "2026-01-01", name="Cameratoezicht")}
+    member["organisation"], member["organisation_name"] = minted, "Politie"
+    assert search.document("t0k", [member], {}).organisation == minted
+    doc = search.document("t0k", [member], {}, {minted: tooi})
+    assert (doc.organisation, doc.org_key) == (tooi, "oorg99999")  # as the graph names it
+
+
 def test_a_query_in_a_browser_is_a_table_with_downloads(client: httpx.Client) -> None:
     query = "SELECT ?s WHERE { ?s a <http://www.w3.org/ns/dcat#Catalog> } ORDER BY ?s"
     page = client.get("/sparql", params={"query": query}, headers=HTML)

@@ -140,6 +140,19 @@ PAYLOADS = [
     ),
     ("update-cr-comment", "#x\rINSERT { <urn:a> <urn:b> ?o } WHERE { SERVICE <{url}> { } }", 403),
     ("load", "LOAD <{url}data.ttl>", 403),
+    # A prefix named as the check defaces the keyword, and SPARQL 1.2's optional reifier.
+    (
+        "prefix-named-as-defaced",
+        "PREFIX : <{url}x> PREFIX SQQQQQQ: <http://example.org/> "
+        "SELECT * WHERE { ?s ?p ?o ~ SERVICE:y { } }",
+        400,
+    ),
+    (
+        "prefix-named-as-defaced-lower",
+        "PREFIX : <{url}x> PREFIX sqqqqqq: <http://example.org/> "
+        "SELECT * WHERE { ?s ?p ?o ~ service:y { } }",
+        400,
+    ),
 ]
 
 
