@@ -153,9 +153,9 @@ def test_every_record_rejected_fails_the_source_and_keeps_its_last_good_graph(
     assert code == 1
 
 
-def test_a_changed_mapping_is_applied_under_a_304(
-    registers: RegisterServer, tmp_path: Path
-) -> None:
+def sheet_without_department(registers: RegisterServer, tmp_path: Path) -> tuple[Path, str, Path]:
+    """The spreadsheet register with its shipped mapping less the ``Afdeling`` rename: (the
+    mapping file, the whole mapping's text to write later, the config file)."""
     mapping = tmp_path / "sheet.yaml"
     text = (
         (SHEET / "mapping.yaml")
@@ -166,7 +166,13 @@ def test_a_changed_mapping_is_applied_under_a_304(
         )
     )
     mapping.write_text(text.replace("  Afdeling: department\n", ""), encoding="utf-8")
-    cfg = write_config(tmp_path / "f.yaml", [sheet_source(registers, mapping)])
+    return mapping, text, write_config(tmp_path / "f.yaml", [sheet_source(registers, mapping)])
+
+
+def test_a_changed_mapping_is_applied_under_a_304(
+    registers: RegisterServer, tmp_path: Path
+) -> None:
+    mapping, text, cfg = sheet_without_department(registers, tmp_path)
     assert run(cfg).exit_code == 0
     query = """PREFIX dpv: <https://w3id.org/dpv#>
     SELECT ?unit WHERE { ?a dpv:hasOrganisationalUnit/<http://xmlns.com/foaf/0.1/name> ?unit }"""
@@ -191,17 +197,7 @@ def test_a_changed_mapping_is_applied_under_a_304(
 def test_a_changed_mapping_that_cannot_be_replayed_is_tried_again(
     registers: RegisterServer, tmp_path: Path
 ) -> None:
-    mapping = tmp_path / "sheet.yaml"
-    text = (
-        (SHEET / "mapping.yaml")
-        .read_text("utf-8")
-        .replace(
-            "extends: algoritmeregister.yaml",
-            f"extends: {REPO / 'mappings' / 'algoritmeregister.yaml'}",
-        )
-    )
-    mapping.write_text(text.replace("  Afdeling: department\n", ""), encoding="utf-8")
-    cfg = write_config(tmp_path / "f.yaml", [sheet_source(registers, mapping)])
+    mapping, text, cfg = sheet_without_department(registers, tmp_path)
     first = run(cfg).sources["gemeente"].stats["mapping"]
     mapping.write_text(text, encoding="utf-8")  # the operator adds the rename...
     raw = config.load(cfg).data_dir / "raw"

@@ -1,9 +1,9 @@
 """How the vendored scenario and reference data in ``tests/data`` was cut (see its README).
 
-The developers' shared data (``../shared/data`` beside the repository) is where it came from;
-the tests read only the copies here. To cut them again from a copy of the shared data:
+The developers' shared data folder (not part of the repository) is where it came from; the
+tests read only the copies here, and this script runs only by hand, given that folder:
 
-    python tests/data/vendor.py ../shared/data
+    python tests/data/vendor.py PATH/TO/shared/data
 
 Copied verbatim: ``federation-dev/`` (whole), ``federation-dev-hard/`` except its national
 register, ``reference/dcat-ap-3.0.1/shapes.ttl``, ``reference/publicatiestandaard-v1_0.json``.
