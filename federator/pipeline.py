@@ -34,6 +34,7 @@ from federator.records import Fresh
 from federator.resolve import resolve_sources
 from federator.search import update as update_search_index
 from federator.state import SourceRun, State, new_run_id, now
+from federator.timeline import Timeline
 from federator.validate.quality import completeness
 from federator.vocab import Minter
 
@@ -76,6 +77,7 @@ class Federator:
             self.reserve.ensure()
         self.http = HttpClient.from_settings(config.harvest)
         self.log = log.get("federator.run")
+        self.timeline = Timeline()  # the current run's (``_start``)
 
     def close(self) -> None:
         """Release the store and the run lock (the process may also simply exit)."""
@@ -249,11 +251,12 @@ class Federator:
         bound.info("harvest.start", url=public_url(source.url))
         fresh, ok = None, False
         try:
-            with timed(sr, "harvest"):
+            with timed(sr, "harvest"), self.timeline.stage("harvest"):
                 harvested = harvest(source, self.http, self.raw, self.state.validators())
             sr.statuses = dict(harvested.statuses)
             sr.payloads = [p.to_dict() for p in harvested.payloads]
-            fresh = self.process(source, sr, harvested, accept)
+            with self.timeline.stage("map+validate"):
+                fresh = self.process(source, sr, harvested, accept)
             sr.issues.extend(harvested.notes)  # what the harvest stopped at, in words
             ok = True
         except FederatorError as exc:
@@ -272,6 +275,7 @@ class Federator:
     def remap(self, source_ids: Sequence[str] | None = None) -> RunReport:
         """Re-map the stored raw payloads of each source (after a mapping changed): no fetching."""
         run_id = self._start(run_id_trigger="remap")
+        publisher, stamp = self._publisher(), now()
         runs: dict[str, SourceRun] = {}
         fresh: dict[str, Fresh] = {}
         try:
@@ -289,10 +293,11 @@ class Federator:
                     f = self.process(source, sr, replay(source, payloads, self.raw), False)
                     if f is not None:
                         fresh[source.id] = f
+                        publisher.preload(source, f, stamp)
                     sr.outcome = "synced"
                 except FederatorError as exc:
                     sr.outcome, sr.error, sr.error_code = "failed", exc.message, exc.code
-            return self._publish(run_id, runs, fresh)
+            return self._publish(run_id, runs, fresh, publisher, stamp)
         finally:
             structlog.contextvars.unbind_contextvars("run")
 
@@ -306,6 +311,7 @@ class Federator:
     ) -> RunReport:
         """Harvest, map and validate every (or the named) source, then publish them all."""
         run_id = self._start(run_id_trigger=trigger)
+        publisher, stamp = self._publisher(), now()
         try:
             runs: dict[str, SourceRun] = {}
             fresh: dict[str, Fresh] = {}
@@ -314,14 +320,16 @@ class Federator:
                 runs[source.id] = sr
                 if f is not None:
                     fresh[source.id] = f
+                    publisher.preload(source, f, stamp)
                 if ok:
                     sr.outcome = "synced"
-            return self._publish(run_id, runs, fresh)
+            return self._publish(run_id, runs, fresh, publisher, stamp)
         finally:
             structlog.contextvars.unbind_contextvars("run")
 
     def _start(self, run_id_trigger: str) -> str:
         run_id = new_run_id()
+        self.timeline = Timeline()
         structlog.contextvars.bind_contextvars(run=run_id)
         self.state.start_run(run_id, run_id_trigger, os.getpid())
         return run_id
@@ -329,24 +337,38 @@ class Federator:
     def _selected(self, source_ids: Sequence[str] | None) -> list[SourceConfig]:
         return [s for s in self.config.sources if not source_ids or s.id in source_ids]
 
+    def _publisher(self) -> Publisher:
+        """The run's publisher. When the publish will write every graph anew whatever the
+        records say, the fresh store is begun now: each source's records go to it as soon as
+        they are mapped, while the next source is harvested and the sources resolved."""
+        publisher = Publisher(self.config, self.minter, self.state, self.store, self.timeline)
+        if publisher.wants_rebuild():
+            self.store.begin_rebuild(carry=[self.minter.graph("provenance")])
+        return publisher
+
     def _publish(
-        self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh]
+        self,
+        run_id: str,
+        runs: dict[str, SourceRun],
+        fresh: dict[str, Fresh],
+        publisher: Publisher,
+        stamp: str,
     ) -> RunReport:
         """Publish, then record the run; a failed publish fails every source and keeps state."""
         try:
-            publisher = Publisher(self.config, self.minter, self.state, self.store)
-            plan = publisher.plan(runs, fresh)
+            plan = publisher.plan(runs, fresh, stamp)
             resolution = None
             started = time.perf_counter()
             if not plan.unchanged:
-                resolution = resolve_sources(
-                    plan.views,
-                    self.config.resolve,
-                    self.state,
-                    plan.previous,
-                    plan.canonicals,
-                    plan.scope,
-                )
+                with self.timeline.stage("resolve"):
+                    resolution = resolve_sources(
+                        plan.views,
+                        self.config.resolve,
+                        self.state,
+                        plan.previous,
+                        plan.canonicals,
+                        plan.scope,
+                    )
             for sr in runs.values():
                 sr.durations["resolve"] = round(time.perf_counter() - started, 4)
             publisher.publish(run_id, runs, plan, resolution)
@@ -368,7 +390,8 @@ class Federator:
         for sr in runs.values():
             self.log.info("source.done", source=sr.source, outcome=sr.outcome, **sr.stats)
         try:  # the public site's search index follows what was just published
-            updated = update_search_index(self.config, self.state)
+            with self.timeline.stage("search index"):
+                updated = update_search_index(self.config, self.state)
             self.log.info("search.index", how=updated.how, documents=updated.documents)
         except Exception as exc:  # a stale index never fails the run; the next one retries
             self.log.error("search.index.failed", error=repr(exc))
@@ -378,6 +401,10 @@ class Federator:
             after_publish(self.config, self.store, self.state, run_id)
         self.state.prune(self.config.history.keep_runs)
         self._sweep_raw()
+        # Stages overlap: their windows, and the run's own seconds, show where.
+        self.log.info(
+            "run.timeline", seconds=round(self.timeline.wall(), 3), **self.timeline.summary()
+        )
         return RunReport(run_id, runs)
 
     def _record_failure(self, run_id: str, runs: dict[str, SourceRun]) -> None:

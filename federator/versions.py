@@ -19,7 +19,8 @@ from importlib import resources
 
 MAPPING = 3  # 2: organisations by register kind (lists own|many), national bodies; 3: RDF
 # literals keep their language tags, a source's language, paths into nested data
-GRAPHS = 2  # 2: organisations reconciled (owl:sameAs, altLabel, canonical publisher)
+GRAPHS = 3  # 2: organisations reconciled (owl:sameAs, altLabel, canonical publisher)
+# 3: no reg:warning for an empty recommended field; a source graph's text in two parts
 VOCABULARY = 1
 
 # The package data each key depends on: the organisation list names organisations in

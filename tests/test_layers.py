@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
         "federator.parallel",
         "federator.schedule",
         "federator.sim",
+        "federator.timeline",
         "federator.versions",
         "federator.vocab",
         "federator.yamlpos",

@@ -43,10 +43,12 @@ class Blocks:
         scope: set[str] | None,
         state: State,
         build_block: Callable[[list[Body]], str],
+        emit: Callable[[bytes], None] | None = None,
     ) -> None:
         """Rebuild the blocks of the algorithms clustered in this run (all, when ``scope`` is
         None); the kept algorithms' blocks stand as published, only their digests are read.
-        Bodies not at hand are read from state."""
+        Bodies not at hand are read from state. ``emit`` is given each block's text as it is
+        built (a rebuild loads the unified graph meanwhile)."""
         stored = state.unified_block_digests()
         self.before = {t: d for t, d in stored.items() if d is not None}
         self.known, self.full = len(self.before) == len(stored), scope is None
@@ -69,6 +71,8 @@ class Blocks:
                 key=lambda b: (b["source"], b["native_id"]),
             )
             data = build_block(members).encode("utf-8")  # once: 420 MB at 100,000
+            if emit is not None:
+                emit(data)
             digest = hashlib.sha256(data).hexdigest()  # block_digest
             self.digests[token] = digest
             self.rebuilt[token] = (members[0]["organisation"], codec.pack_text(data), digest)

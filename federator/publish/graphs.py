@@ -90,10 +90,20 @@ def modified_literal(body: dict[str, Any]) -> str:
 
 
 PIECE = 2000  # records (or algorithms) per piece of a big graph's text
+UNPUBLISHED_WARNINGS = frozenset({"missing_recommended"})  # said by what is missing
 
 
 def source_graph(view: SourceView, minter: Minter, unified: Unified) -> Iterator[str]:
-    """The source's catalogue and records, in pieces of ``PIECE`` records."""
+    """The source's catalogue and records, in pieces of ``PIECE`` records: what the register
+    says (``source_records``), then where resolution put it (``source_links``)."""
+    yield from source_records(view, minter)
+    yield source_links(view, minter, unified)
+
+
+def source_records(view: SourceView, minter: Minter) -> Iterator[str]:
+    """What no resolution changes: the catalogue and every record with its description, in
+    pieces of ``PIECE`` records (a run that rebuilds the store loads them while it resolves).
+    Bodies must be dated (``first_seen``/``changed_at``) for records without a date."""
     src = view.config
     cat = iri(minter.catalog(src.id))
     out = [
@@ -110,11 +120,6 @@ def source_graph(view: SourceView, minter: Minter, unified: Unified) -> Iterator
             iri(DCT + "description"),
             lit(f"Algorithm register '{src.title}' ({src.level}), harvested by federator.", "en"),
         ),
-        t(
-            cat,
-            iri(DCT + "publisher"),
-            iri(unified.organisations.get(view.organisation, view.organisation)),
-        ),
     ]
     if src.is_remote and valid_iri(src.url):  # a URL requests takes may not be an IRI
         out.append(t(cat, iri(DCT + "source"), iri(src.url)))
@@ -122,22 +127,38 @@ def source_graph(view: SourceView, minter: Minter, unified: Unified) -> Iterator
         if n and n % PIECE == 0:
             yield "".join(out)
             out = []
-        native = body["native_id"]
-        rec = iri(minter.record(src.id, native))
-        desc = iri(body["subject"])
-        canonical = unified.canonical[(src.id, native)]
+        rec = iri(minter.record(src.id, body["native_id"]))
         out += [
             t(cat, _RECORD, rec),
             t(rec, RDF_TYPE, _RECORD_CLASS),
-            t(rec, _IDENTIFIER, lit(native)),
+            t(rec, _IDENTIFIER, lit(body["native_id"])),
             t(rec, _MODIFIED, modified_literal(body)),
-            t(rec, _TOPIC, iri(canonical)),
-            t(rec, _REG_DESCRIPTION, desc),
+            t(rec, _REG_DESCRIPTION, iri(body["subject"])),
         ]
         # The warning travels with the record (in English; the run log has both languages).
-        out += [t(rec, _WARNING, lit(w["message_en"], "en")) for w in body.get("warnings", [])]
+        # A recommended field left empty is not repeated: the missing statement says it, the
+        # quality graph counts it per source and the harvest log names the record.
+        out += [
+            t(rec, _WARNING, lit(w["message_en"], "en"))
+            for w in body.get("warnings", [])
+            if w.get("code") not in UNPUBLISHED_WARNINGS
+        ]
         out += [body["nt"][name] for name in sorted(body["nt"])]
     yield "".join(out)
+
+
+def source_links(view: SourceView, minter: Minter, unified: Unified) -> str:
+    """What resolution decides: the catalogue's publisher (reconciled) and the algorithm each
+    record describes."""
+    src = view.config
+    cat = iri(minter.catalog(src.id))
+    publisher = iri(unified.organisations.get(view.organisation, view.organisation))
+    out = [t(cat, iri(DCT + "publisher"), publisher)]
+    for body in sorted(view.records, key=lambda b: b["native_id"]):
+        native = body["native_id"]
+        canonical = unified.canonical[(src.id, native)]
+        out.append(t(iri(minter.record(src.id, native)), _TOPIC, iri(canonical)))
+    return "".join(out)
 
 
 def unified_block(

@@ -30,7 +30,9 @@ class Manifest:
             data = {"graphs": {}, "publishing": older}
         self.graphs: dict[str, str | None] = data["graphs"]
         self.config: str | None = data.get("config")
+        self.layout: str | None = data.get("layout")  # what every statement's text depends on
         self.publishing: bool = bool(data.get("publishing"))
+        self.replaced: dict[str, str] = {}  # the digests known before a rebuild began
         if older and folder is not None:
             self._save()  # first, so that the digest files can go
             for name in ("*.sha256", "*.dirty", "*.gz"):
@@ -64,6 +66,14 @@ class Manifest:
     def end_write(self, graph: str, digest: str) -> None:
         self._set(graph, digest)
 
+    def begin_rebuild(self) -> None:
+        """Every graph is being written anew into a fresh store: none is known until it lands
+        (the names stay, so that a graph no longer published is still dropped)."""
+        with self._lock:
+            self.replaced = {g: d for g, d in self.graphs.items() if d is not None}
+            self.graphs = dict.fromkeys(self.graphs)
+            self._save()
+
     def forget(self, graph: str) -> None:
         """A graph no longer published (emptied)."""
         with self._lock:
@@ -76,11 +86,11 @@ class Manifest:
             self.publishing = True
             self._save()
 
-    def end_publish(self, config: str) -> None:
+    def end_publish(self, config: str, layout: str | None = None) -> None:
         """The state is committed: what the store holds is what was published, under the
-        configuration whose digest is ``config``."""
+        configuration whose digest is ``config`` (and the layout whose digest is ``layout``)."""
         with self._lock:
-            self.publishing, self.config = False, config
+            self.publishing, self.config, self.layout = False, config, layout
             self._save()
 
     def _set(self, graph: str, digest: str | None) -> None:
@@ -91,7 +101,12 @@ class Manifest:
     def _save(self) -> None:
         if self.folder is None:
             return
-        data = {"graphs": self.graphs, "config": self.config, "publishing": self.publishing}
+        data = {
+            "graphs": self.graphs,
+            "config": self.config,
+            "layout": self.layout,
+            "publishing": self.publishing,
+        }
         tmp = self.folder / (FILE + ".tmp")
         tmp.write_text(json.dumps(data, sort_keys=True, indent=0), encoding="utf-8")
         os.replace(tmp, self.folder / FILE)

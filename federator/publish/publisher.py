@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,14 +24,15 @@ from federator.faults import pause_point
 from federator.map import spec
 from federator.map.mapper import source_organisation
 from federator.publish import graphs, snapshot
-from federator.publish.blocks import Blocks
+from federator.publish.blocks import Blocks, graph_digest
 from federator.publish.graphs import SourceView, Unified
 from federator.publish.quality import quality_graph
-from federator.publish.store import Patch
+from federator.publish.store import GraphStream, Patch
 from federator.records import Fresh
 from federator.resolve import Resolution, federation_organisations
 from federator.resolve.organisations import Organisations, register_of, widen
 from federator.state import SourceRun, State, now
+from federator.timeline import Timeline
 from federator.vocab import Minter
 
 if TYPE_CHECKING:
@@ -48,16 +49,67 @@ class Plan:
     old_hashes: dict[str, str]
     config_digest: str
     unchanged: bool = False  # only the provenance (and quality) graphs are written
+    rebuild: bool = False  # every graph is written anew, into a fresh store
     scope: set[str] | None = None  # organisations to resolve again; None: all
     previous: dict[tuple[str, str], str] = field(default_factory=dict)  # identities before
     views: list[SourceView] = field(default_factory=list)
     canonicals: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+@dataclass
+class Rest:
+    """The last part of a graph whose text went to the store as it was built (a source's
+    records since ``preload``, the unified graph's blocks), and the text's name (``digest``)
+    when its builder gives one."""
+
+    text: str
+    digest: str | None = None
+
+
 class Publisher:
-    def __init__(self, config: Config, minter: Minter, state: State, store: Store) -> None:
+    def __init__(
+        self,
+        config: Config,
+        minter: Minter,
+        state: State,
+        store: Store,
+        timeline: Timeline | None = None,
+    ) -> None:
         self.config, self.minter, self.state, self.store = config, minter, state, store
+        self.timeline = timeline or Timeline()
         self.log = log.get("federator.publish")
+        self._streams: dict[str, GraphStream] = {}  # source graphs loading since ``preload``
+        self._loading: float | None = None  # when the first load of this publish began
+
+    def wants_rebuild(self) -> bool:
+        """Whether the next publish writes every graph anew whatever the records say: nothing
+        is published yet, the store is not trusted, or the graphs' layout changed. Known
+        before any source is harvested, so that a run can load records as they come."""
+        manifest = self.store.manifest
+        return self.store.rebuilds and (
+            not manifest.published() or manifest.dirty() or manifest.layout != self.layout_digest()
+        )
+
+    def preload(self, source: Any, f: Fresh, stamp: str) -> None:
+        """During a rebuild, send a freshly mapped source's records to the store now, while
+        the run goes on (the loads release the interpreter); what resolution decides follows
+        at publish (``Rest``). A failure here only leaves the whole graph to the publish."""
+        graph = self.minter.source_graph(source.id)
+        if not self.store.rebuilding() or not f.changed or graph in self._streams:
+            return
+        for body in f.bodies:
+            _date(body, f, stamp)
+        view = SourceView(source, f.organisation, f.organisation_name, f.bodies)
+        self._loading = self._loading or time.perf_counter()
+        stream = self.store.stream(graph)
+        try:
+            for piece in graphs.source_records(view, self.minter):
+                stream.add(piece)
+        except Exception as exc:
+            stream.abort()
+            self.log.error("publish.preload.failed", source=source.id, error=repr(exc))
+            return
+        self._streams[graph] = stream
 
     def config_digest(self) -> str:
         """Everything in the configuration that changes the graphs, and nothing else."""
@@ -81,6 +133,10 @@ class Publisher:
             ],
         }
         return graphs.digest(json.dumps(shape, sort_keys=True, default=str))
+
+    def layout_digest(self) -> str:
+        """What changes every statement's text: the graphs' layout and the base IRI."""
+        return graphs.digest(f"{versions.graphs_key()}\n{self.config.base_iri}")
 
     def views(
         self, fresh: dict[str, Fresh], stamp: str, organisations: set[str] | None = None
@@ -107,11 +163,14 @@ class Publisher:
         org, name = source_organisation(src, self.minter)
         return SourceView(src, org, name, bodies)
 
-    def plan(self, runs: dict[str, SourceRun], fresh: dict[str, Fresh]) -> Plan:
+    def plan(
+        self, runs: dict[str, SourceRun], fresh: dict[str, Fresh], stamp: str | None = None
+    ) -> Plan:
         """What this publish must do, before anything is resolved or written: nothing but the
         run's provenance (no record and no graph-shaping setting changed), the organisations
-        whose records changed (a run in scope), or everything."""
-        stamp = now()
+        whose records changed (a run in scope), or everything. ``stamp``: when this run saw
+        what it saw (records first seen or changed are dated so); now by default."""
+        stamp = stamp or now()
         validators = {u: v for f in fresh.values() for u, v in f.validators.items()}
         # A source whose records are all as before is published as it stands in state.
         fresh = {sid: f for sid, f in fresh.items() if f.changed}
@@ -130,6 +189,14 @@ class Publisher:
         plan = Plan(stamp, validators, fresh, old_hashes, config_digest)
         plan.unchanged = (
             changed_records == 0 and same_config and agree and self.store.path is not None
+        )
+        # Every graph is written anew when nothing is published yet, when every statement's
+        # text changes, or when the store is not trusted: into a fresh store, at the speed
+        # of its bulk loader, rather than as a diff against what goes anyway.
+        manifest = self.store.manifest
+        plan.rebuild = self.store.rebuilding() or (
+            not plan.unchanged
+            and (not old_hashes or not agree or manifest.layout != self.layout_digest())
         )
         if not plan.unchanged:
             # A run in scope rebuilds only what the organisations with changed records touch:
@@ -164,8 +231,11 @@ class Publisher:
         only once the store holds every graph."""
         fresh, stamp = plan.fresh, plan.stamp
         started = time.perf_counter()
+        self._loading = self._loading or started
         blocks: Blocks | None = None
         self.store.manifest.begin_publish()  # ended only once the state is committed
+        if plan.rebuild:  # unless the run began it already
+            self.store.begin_rebuild(carry=[self.minter.graph("provenance")])
         if resolution is not None:
             # The store compares each text with what it last wrote: only changed graphs are
             # touched, and a graph left half-written by a crash is always rewritten.
@@ -182,8 +252,7 @@ class Publisher:
             for graph in self.store.manifest.names():
                 if graph not in graphs_now and "/graph/source/" in graph:
                     self.store.forget(graph)
-            for sr in runs.values():
-                sr.stats["graphs_rewritten"] = int(self.minter.source_graph(sr.source) in written)
+            self._count_rewritten(runs, written, plan)
         else:
             for sr in runs.values():
                 sr.stats["graphs_rewritten"] = 0
@@ -205,19 +274,41 @@ class Publisher:
                 )
                 self.state.put_organisation_aliases(db, resolution.organisations.new, stamp)
             self.store.flush()
+            self.timeline.mark("store", self._loading, time.perf_counter())
+            if plan.rebuild:  # every graph was written: which of them say something new
+                self._count_rewritten(runs, set(), plan)
             if self.store.path is not None:
                 snapshot.take(self.store.ox, self.config.data_dir)
             pause_point("publish.before_commit")
             publish_seconds = time.perf_counter() - started
+            self.timeline.mark("publish", started, time.perf_counter())
             for sr in runs.values():
                 sr.durations["publish"] = round(publish_seconds, 4)
+                sr.durations["run"] = round(self.timeline.wall(), 4)  # stages overlap
             self.log.info(
                 "publish.done", unchanged=plan.unchanged, seconds=round(publish_seconds, 3)
             )
             self._write_run(db, run_id, runs)
-        self.store.manifest.end_publish(plan.config_digest)
+        self.store.manifest.end_publish(plan.config_digest, self.layout_digest())
 
-    def _sync(self, graph: str, text: str | Iterable[str] | Patch) -> bool:
+    def _count_rewritten(self, runs: dict[str, SourceRun], written: set[str], plan: Plan) -> None:
+        """Per source, whether its graph now says something else. A rebuild writes every
+        graph: then the digests before and after tell (known once the loads have landed)."""
+        for sr in runs.values():
+            graph = self.minter.source_graph(sr.source)
+            if plan.rebuild:
+                before = self.store.manifest.replaced.get(graph)
+                changed = self.store.published_digest(graph) != before
+            else:
+                changed = graph in written
+            sr.stats["graphs_rewritten"] = int(changed)
+
+    def _sync(self, graph: str, text: str | Iterable[str] | Patch | Rest) -> bool:
+        if isinstance(text, Rest):
+            stream = self._streams.pop(graph)
+            stream.add(text.text)
+            stream.close(text.digest)
+            return True
         if isinstance(text, Patch):
             result = self.store.patch_graph(graph, text)
         else:
@@ -250,7 +341,7 @@ class Publisher:
 
     def _texts(
         self, plan: Plan, resolution: Resolution, runs: dict[str, SourceRun], blocks: Blocks
-    ) -> Iterator[tuple[str, Iterable[str] | Patch | None]]:
+    ) -> Iterator[tuple[str, Iterable[str] | Patch | Rest | None]]:
         """(graph, N-Triples text) of every graph but the provenance log, one at a time (at
         100,000 registrations a graph's text is hundreds of megabytes); the text is None for
         a graph that a run in ``scope`` leaves as it stands, and the unified graph comes as a
@@ -280,19 +371,23 @@ class Publisher:
                     yield graph, None
                     continue
                 v = self._stored_view(v.config)
-            yield graph, graphs.source_graph(v, self.minter, unified)
-        blocks.build(resolution, by_key, scope, self.state, self._block_builder(unified))
+            if graph in self._streams:  # its records are in the store already
+                yield graph, Rest(graphs.source_links(v, self.minter, unified))
+            else:
+                yield graph, graphs.source_graph(v, self.minter, unified)
+        graph = self.minter.graph("unified")
+        emit = self._stream_blocks(graph) if plan.rebuild else None
+        blocks.build(resolution, by_key, scope, self.state, self._block_builder(unified), emit)
         before = {
             self.minter.algorithm(o): self.minter.algorithm(n) for o, n in replaced_before.items()
         }
-        yield (
-            self.minter.graph("unified"),
-            blocks.patch(
-                self.state,
-                graphs.replaced_statements(before),
-                graphs.replaced_statements(unified.replaced),
-            ),
-        )
+        replaced_now = graphs.replaced_statements(unified.replaced)
+        if emit is not None:
+            emit(b"")  # the last blocks
+            yield graph, Rest(replaced_now, graph_digest(blocks.digests, replaced_now))
+        else:
+            patch = blocks.patch(self.state, graphs.replaced_statements(before), replaced_now)
+            yield graph, patch
         yield (
             self.minter.graph("links"),
             graphs.links_graph(resolution.linked(), self.minter),
@@ -309,6 +404,21 @@ class Publisher:
         )
         yield self.minter.graph("vocabulary"), graphs.vocabulary_graph()
         yield self.minter.graph("quality"), self._quality(runs)
+
+    def _stream_blocks(self, graph: str) -> Callable[[bytes], None]:
+        """A rebuild loads the unified graph as its blocks are built, ``PIECE`` at a time
+        (an empty text sends what is gathered); its name comes from the blocks' digests."""
+        stream = self._streams[graph] = self.store.stream(graph, named=True)
+        gathered: list[bytes] = []
+
+        def emit(block: bytes) -> None:
+            if block:
+                gathered.append(block)
+            if gathered and (not block or len(gathered) >= graphs.PIECE):
+                stream.add(b"".join(gathered))
+                gathered.clear()
+
+        return emit
 
     def _block_builder(self, unified: Unified) -> Any:
         priorities = {s.id: s.priority for s in self.config.sources}
@@ -338,7 +448,7 @@ class Publisher:
     def _provenance(
         self, run_id: str, runs: dict[str, SourceRun], fresh: dict[str, Fresh], stamp: str
     ) -> str:
-        out = []
+        out, ended = [], now()  # ``stamp`` may be when the run began (``plan``)
         for sid, sr in runs.items():
             activity = self.minter.activity(run_id, sid)
             out.append(
@@ -348,7 +458,7 @@ class Publisher:
                     self.config.source(sid),
                     self.minter.source_graph(sid),
                     sr.started,
-                    stamp,
+                    max(ended, sr.started),
                     sr.outcome,
                     run_id,
                 )

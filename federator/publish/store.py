@@ -10,8 +10,10 @@ graph (see ``graphs``). The texts it is given are N-Triples written by ``federat
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -63,15 +65,22 @@ class Store:
     text is built meanwhile. ``wait`` (and ``flush``) return when every load has landed.
     """
 
-    def __init__(self, path: Path | None, workers: int | None = None) -> None:
+    def __init__(
+        self, path: Path | None, workers: int | None = None, *, rebuilds: bool = True
+    ) -> None:
         self.path = path
+        # Whether a publish that rewrites every graph loads a fresh store (``begin_rebuild``);
+        # False keeps the older way, a diff against this store (compared in the tests).
+        self.rebuilds = rebuilds and path is not None
         self._memory: dict[str, set[str]] = {}  # in-memory stores remember here
         self._pool: ThreadPoolExecutor | None = None
         self._pending: list[Future[None]] = []
+        self._previous: ox.Store | None = None  # the store a rebuild replaces, until the swap
         if path is None:
             self.ox = ox.Store()
             self.published: Path | None = None
         else:
+            _recover(path)
             path.mkdir(parents=True, exist_ok=True)
             self.ox = ox.Store(str(path))
             self.published = path.parent / "published"
@@ -126,6 +135,58 @@ class Store:
         """True when a graph write or a publish was interrupted (the next publish compares
         every graph again, and rewrites the interrupted ones whole)."""
         return self.manifest.dirty()
+
+    # -- a full rewrite into a fresh store ---------------------------------------------------
+    def begin_rebuild(self, carry: Iterable[str] = ()) -> bool:
+        """Every graph is about to be written anew (a first run, a layout upgrade, a store
+        that an interrupted publish left untrusted): load into a fresh store beside this one,
+        with bulk loads and nothing to compare or remove, and swap it in at ``flush``. The
+        graphs named in ``carry`` (those only ever added to, like the provenance log) are
+        copied over. Until the swap this store stays as it was; readers never open either
+        (they read snapshots). Returns whether a rebuild began (never for an in-memory store)."""
+        if not self.rebuilds or self.path is None or self._previous is not None:
+            return False
+        self.wait()
+        fresh = _fresh_dir(self.path)
+        shutil.rmtree(fresh, ignore_errors=True)
+        previous, self.ox = self.ox, ox.Store(str(fresh))
+        self._previous = previous
+        self.manifest.begin_rebuild()  # every digest unknown until its graph lands anew
+        for graph in carry:
+            name = ox.NamedNode(graph)
+            data = previous.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
+            self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+        return True
+
+    def rebuilding(self) -> bool:
+        return self._previous is not None
+
+    def _swap(self) -> None:
+        """Put the fresh store in this one's place: two renames, between which a crash is
+        repaired at the next start (``_recover``)."""
+        assert self.path is not None
+        fresh, retired = _fresh_dir(self.path), _retired_dir(self.path)
+        # RocksDB closes a store when its last reference goes; both must be closed before
+        # their folders are renamed.
+        self._previous = None
+        self.ox = _CLOSED
+        gc.collect()
+        shutil.rmtree(retired, ignore_errors=True)
+        os.rename(self.path, retired)
+        pause_point("store.mid_swap")
+        os.rename(fresh, self.path)
+        _sync_dir(self.path.parent)
+        self.ox = ox.Store(str(self.path))
+        shutil.rmtree(retired, ignore_errors=True)
+
+    def abandon_rebuild(self) -> None:
+        """After a failed publish: keep the store as it was, and drop the half-built one
+        (the manifest still says every graph is unknown, so the next publish rebuilds)."""
+        if self._previous is None or self.path is None:
+            return
+        self.ox, self._previous = self._previous, None
+        gc.collect()
+        shutil.rmtree(_fresh_dir(self.path), ignore_errors=True)
 
     # -- writing ---------------------------------------------------------------------------
     def published_digest(self, graph: str) -> str | None:
@@ -231,8 +292,6 @@ class Store:
         the text piece by piece, keeping a compressed copy for the next diff. ``digest``: the
         builder's name for the text (see ``sync_graph``), kept with no copy; else the text's
         SHA-256 is kept, with a copy."""
-        file = self._file(graph)
-        assert file is not None
         g = ox.NamedNode(graph)
         self._mark_dirty(graph)
         removed = list(self.ox.quads_for_pattern(None, None, None, g))
@@ -241,36 +300,24 @@ class Store:
         for q in removed:
             self.ox.remove(q)
         pause_point("store.mid_graph")
-        hasher, count, tmp = hashlib.sha256(), 0, file.with_suffix(".tmp")
-        # A named text keeps no copy: its builder keeps the statements (see ``patch_graph``).
-        copy_file = codec.file_writer(tmp) if digest is None else None  # closed by the copier
-
-        def done() -> None:
-            if copy_file is None:
-                file.unlink(missing_ok=True)  # a copy from before would describe another text
-            else:
-                os.replace(tmp, file)
-            self.manifest.end_write(graph, digest or hasher.hexdigest())
-
-        def copy(data: bytes, out: IO[bytes]) -> None:
-            hasher.update(data)
-            out.write(data)
-
-        write = self._write(g, done)
+        stream = self.stream(graph, named=digest is not None)
         try:
             for piece in pieces:
-                data = piece.encode("utf-8")
-                if copy_file is not None:
-                    job = functools.partial(copy, data, copy_file)
-                    write.also(self._copy_slots, self._copier, job)
-                lines = data.count(b"\n")
-                count += lines
-                write.add(data, lines)
-        finally:
-            if copy_file is not None:
-                write.also(self._copy_slots, self._copier, copy_file.close)
-        write.close()
-        return count, len(removed)
+                stream.add(piece)
+        except BaseException:
+            stream.abort()
+            raise
+        stream.close(digest)
+        return stream.count, len(removed)
+
+    def stream(self, graph: str, *, named: bool = False) -> GraphStream:
+        """Write a graph the store does not hold, piece by piece as its text is built, while
+        the caller goes on: the loads run in the background (see ``wait``). ``named``: the
+        builder names the text when it closes the stream (no copy is kept); else its SHA-256
+        is kept, with a compressed copy for the next diff."""
+        assert self.published is not None, "streams write to a store on disk"
+        self._mark_dirty(graph)
+        return GraphStream(self, graph, named)
 
     def _write(self, graph: ox.NamedNode, done: Callable[[], None]) -> _GraphWrite:
         return _GraphWrite(self, graph, done)
@@ -290,6 +337,7 @@ class Store:
         for future in self._pending:
             future.exception()
         self._pending = []
+        self.abandon_rebuild()
 
     def append(self, graph: str, ntriples: str) -> None:
         """Add statements to a graph in one transaction (the provenance log only grows)."""
@@ -304,9 +352,12 @@ class Store:
         return sorted(g.value for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode))
 
     def flush(self) -> None:
+        """Wait for every load, write the store to disk, and put a rebuilt store in place."""
         self.wait()
         if self.path is not None:
             self.ox.flush()
+            if self._previous is not None:
+                self._swap()
 
 
 class _GraphWrite:
@@ -370,6 +421,85 @@ class _GraphWrite:
             self._finish()
         else:  # ``done`` may compress the graph's copy (after a diff): off this thread too
             store._pending.append(store._pool.submit(self._finish))
+
+
+class GraphStream:
+    """One graph's text on its way into the store (``Store.stream``): each piece is loaded in
+    the background and, unless the text is named by its builder, hashed and copied in order;
+    the manifest records the digest once ``close`` was called and the last load landed."""
+
+    def __init__(self, store: Store, graph: str, named: bool) -> None:
+        file = store._file(graph)
+        assert file is not None
+        self.store, self.graph, self.file, self.count = store, graph, file, 0
+        self.digest: str | None = None
+        self.hasher = hashlib.sha256()
+        self.tmp = file.with_suffix(".tmp")
+        # A named text keeps no copy: its builder keeps the statements (see ``patch_graph``).
+        self.copy_file = None if named else codec.file_writer(self.tmp)  # closed by the copier
+        self.write = store._write(ox.NamedNode(graph), self._done)
+
+    def add(self, piece: str | bytes) -> None:
+        data = piece.encode("utf-8") if isinstance(piece, str) else piece
+        if self.copy_file is not None:
+            job = functools.partial(self._copy, data, self.copy_file)
+            self.write.also(self.store._copy_slots, self.store._copier, job)
+        lines = data.count(b"\n")
+        self.count += lines
+        self.write.add(data, lines)
+
+    def close(self, digest: str | None = None) -> None:
+        """No more pieces; ``digest``: the builder's name for the text (a named stream)."""
+        self.digest = digest
+        if self.copy_file is not None:
+            self.write.also(self.store._copy_slots, self.store._copier, self.copy_file.close)
+        self.write.close()
+
+    def abort(self) -> None:
+        """The text could not be built: the graph stays marked unknown (rewritten next time)."""
+        if self.copy_file is not None:
+            self.write.also(self.store._copy_slots, self.store._copier, self.copy_file.close)
+
+    def _copy(self, data: bytes, out: IO[bytes]) -> None:
+        self.hasher.update(data)
+        out.write(data)
+
+    def _done(self) -> None:
+        if self.copy_file is None:
+            self.file.unlink(missing_ok=True)  # a copy from before would describe another text
+        else:
+            os.replace(self.tmp, self.file)
+        self.store.manifest.end_write(self.graph, self.digest or self.hasher.hexdigest())
+
+
+_CLOSED = ox.Store()  # stands in, for a moment, for a store being swapped (never written)
+
+
+def _fresh_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".next")
+
+
+def _retired_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".old")
+
+
+def _recover(path: Path) -> None:
+    """Repair what a rebuild cut short. Died between the swap's two renames: the fresh store
+    is whole (it was flushed before), so it takes the place. Died before: the half-built
+    store goes; the manifest's publishing flag makes the next publish rebuild anyway."""
+    fresh, retired = _fresh_dir(path), _retired_dir(path)
+    if not path.exists() and retired.exists():
+        os.rename(fresh if fresh.exists() else retired, path)
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _sync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _chunks(data: bytes, count: int) -> Iterator[bytes]:

@@ -98,15 +98,22 @@ def assert_state_identities_match_the_graph(fed: Federator) -> None:
 
 
 def spy_on_comparisons(fed: Federator) -> list[str]:
-    """Graph names whose whole texts the store compares (rather than skip or patch)."""
+    """Graph names whose whole texts the store compares or, rebuilding, writes anew (rather
+    than skip or patch)."""
     compared: list[str] = []
-    sync_graph = fed.store.sync_graph
+    sync_graph, stream = fed.store.sync_graph, fed.store.stream
 
     def spy(graph: str, *args: Any) -> Any:
         compared.append(graph)
         return sync_graph(graph, *args)
 
+    def spy_stream(graph: str, **kwargs: Any) -> Any:
+        if fed.store.rebuilding():
+            compared.append(graph)
+        return stream(graph, **kwargs)
+
     fed.store.sync_graph = spy  # type: ignore[method-assign]
+    fed.store.stream = spy_stream  # type: ignore[method-assign]
     return compared
 
 

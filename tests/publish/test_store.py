@@ -115,11 +115,12 @@ def test_the_manifest_is_the_record_of_what_the_store_holds(tmp_path: Path) -> N
     again = Store(tmp_path / "store", workers=2)
     assert again.published_digest(GRAPH) == digest  # what the store holds is known...
     assert again.dirty()  # ...but the state may not say the same: compare everything
-    again.manifest.end_publish("config")
+    again.manifest.end_publish("config", "layout")
     assert not again.dirty()
     assert manifest.read(tmp_path / "published") == {
         "graphs": {GRAPH: digest},
         "config": "config",
+        "layout": "layout",
         "publishing": False,
     }
 
