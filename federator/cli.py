@@ -7,6 +7,7 @@ Results go to standard output, logs and diagnostics to standard error. Exit stat
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -125,7 +126,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         log.configure(json=getattr(args, "log_format", None) == "json", level="warning")
         return commands.demo(args)
     cfg = load_config(args)
-    return int(commands.handler(args.command)(cfg, args))
+    command = commands.handler(args.command)
+    # What is loaded by now (modules, the configuration) lasts as long as the command: the
+    # garbage collector's full passes need not go over it again and again (a no-change run
+    # of 20,000 registrations spent 0.09 s in them; 0.04 s so).
+    gc.freeze()
+    try:
+        return int(command(cfg, args))
+    finally:
+        gc.unfreeze()  # a caller that goes on (tests, the daemon's run process) as before
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from federator.map.mapper import (
     digests_by_native,
     map_records,
     native_id_of,
+    natives_of,
     raw_records,
     record_body,
     source_organisation,
@@ -151,9 +153,17 @@ def run(
     mapping: spec.Mapping,
     minter: Minter,
     digests: dict[str, str],
+    *,
+    same_input: bool = False,
 ) -> Batch:
     """Map and validate a harvest's changed records (``digests``: native id -> digest in
-    state), split over ``WORKERS`` processes when they are many."""
+    state), split over ``WORKERS`` processes when they are many.
+
+    ``same_input``: the caller knows that this harvest is, byte for byte, what the run that
+    left ``digests`` read (the same payloads, in order), and that the mapping stamp is that
+    run's: every registration in ``digests`` then has the digest it has there, and is reused
+    without working its digest out (0.1 s of a no-change run at 20,000). Registrations not
+    in ``digests`` (rejected then) are mapped and validated again, as in every run."""
     records = raw_records(harvested, mapping)
     harvested.document = harvested.sheets = None
     _, org_name = source_organisation(source, minter)
@@ -173,10 +183,16 @@ def run(
         # that only changed ones are mapped, and a run where few changed starts no worker
         # (a no-change run at 20,000 took 4.1 s with them, 3.3 s without).
         positions = []
-        for native, (digest, members) in digests_by_native(
-            source, records, mapping, org_name
-        ).items():
-            if digests.get(native) == digest:
+        grouped: Mapping[str, tuple[str | None, list[int]]]
+        if same_input:
+            grouped = {
+                native: (digests.get(native), members)
+                for native, members in natives_of(records, mapping, org_name).items()
+            }
+        else:
+            grouped = digests_by_native(source, records, mapping, org_name)
+        for native, (digest, members) in grouped.items():
+            if digest is not None and digests.get(native) == digest:
                 reused.append(native)
             else:
                 positions += members

@@ -19,7 +19,7 @@ Handler = Callable[[Config, argparse.Namespace], int]
 REGISTRY = {
     "run": "sync",
     "remap": "sync",
-    "check": "sync",
+    "check": "check",
     "query": "read",
     "export": "read",
     "status": "read",

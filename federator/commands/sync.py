@@ -1,11 +1,10 @@
-"""Commands that harvest or map: ``run``, ``remap`` and ``check``."""
+"""Commands that harvest, map and publish: ``run`` and ``remap`` (``check``, which publishes
+nothing, is ``commands.check``: a run process does not load it)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 
-from federator import check as check_mapping
 from federator import report
 from federator.commands.common import EXIT_FAILED, EXIT_OK, check_sources
 from federator.config import Config
@@ -21,15 +20,6 @@ def run(cfg: Config, args: argparse.Namespace) -> int:
         line = report.source_line(sid, sr.outcome, sr.stats, sr.error)
         print(line)
     return EXIT_FAILED if result.failed else EXIT_OK
-
-
-def check(cfg: Config, args: argparse.Namespace) -> int:
-    """Fetch (or read stored payloads), map and validate without publishing; say per field
-    what the mapping found."""
-    check_sources(cfg, args.source)
-    results = check_mapping.check(cfg, args.source or None)
-    check_mapping.write(results, sys.stdout)
-    return check_mapping.exit_code(results)
 
 
 def remap(cfg: Config, args: argparse.Namespace) -> int:

@@ -14,18 +14,21 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import rdflib
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from federator.config import SourceConfig
 from federator.errors import SourceError
 from federator.harvest import readers
 from federator.harvest.http import HttpClient, Response, public_url
 from federator.harvest.rawstore import RawStore
+
+if TYPE_CHECKING:  # rdflib is loaded where RDF is read: most runs read none
+    import rdflib
 
 API_PAGE_SIZE = 100
 API_LANGUAGE = "NLD"
@@ -194,13 +197,60 @@ def _read_into(source: SourceConfig, result: Harvested, body: bytes, ctype: str,
     result.notes += notes  # how the text was decoded, when that was a guess
 
 
+class _Pages:
+    """The register API's pages, each asked on a thread of the harvest's own (one request at
+    a time, in order, as before), so that the next page can be on its way while this one is
+    read: the register's time to answer and ours to read overlap (a 200-page harvest over
+    loopback, 0.6 s before). Leaving the ``with`` waits for a request still under way."""
+
+    def __init__(self, client: HttpClient, endpoint: str) -> None:
+        self.client, self.endpoint = client, endpoint
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="federator-harvest")
+        self.ahead: dict[int, Future[Response]] = {}
+
+    def __enter__(self) -> _Pages:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _post(self, page: int) -> Response:
+        return self.client.request(
+            "POST",
+            self.endpoint,
+            json={"page": page, "limit": API_PAGE_SIZE},
+            accept="application/json",
+        )
+
+    def get(self, page: int, then: int | None) -> Response:
+        """Page ``page`` (asked now, unless it is on its way already); ``then``: a page to
+        ask for next, right after it. An error comes with the page it is of."""
+        future = self.ahead.pop(page, None) or self.pool.submit(self._post, page)
+        if then is not None and then not in self.ahead:
+            self.ahead[then] = self.pool.submit(self._post, then)
+        return future.result()
+
+
 def _harvest_api(source: SourceConfig, client: HttpClient, raw: RawStore) -> Harvested:
     """POST-page the register API until ``total_count``; pages shift, so de-duplicate by lars."""
     endpoint = source.url.rstrip("/") + f"/algoritme/{API_LANGUAGE}"
+    with _Pages(client, endpoint) as pages:
+        return _page_api(source, client, raw, endpoint, pages)
+
+
+def _page_api(
+    source: SourceConfig, client: HttpClient, raw: RawStore, endpoint: str, pages: _Pages
+) -> Harvested:
     result = Harvested(source.id, [])
     seen: set[str] = set()
     ids: set[str] = set()  # native ids read: lars, else the register's own source_id
     total = 0
+    last_page = 0  # the last page the total_count read so far names (0: none read yet)
     page = 1
     shown = public_url(endpoint)
     while True:
@@ -211,13 +261,12 @@ def _harvest_api(source: SourceConfig, client: HttpClient, raw: RawStore) -> Har
                 f"of the {total:,} its total_count names; the harvest was stopped",
                 code="too_many_pages",
             )
+        # The next page is asked for while this one is read only when the register's
+        # total_count says there is one (and harvest.max_pages allows it): pages past that
+        # are asked for one at a time, when this one says they are needed.
+        then = page + 1 if page + 1 <= min(last_page, client.max_pages) else None
         try:
-            resp = client.request(
-                "POST",
-                endpoint,
-                json={"page": page, "limit": API_PAGE_SIZE},
-                accept="application/json",
-            )
+            resp = pages.get(page, then)
         except SourceError as exc:
             raise SourceError(
                 f"source {source.id!r}: page {page}: {exc.message}", code=exc.code

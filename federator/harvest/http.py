@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies, get_netrc_auth
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util.retry import Retry
 
@@ -147,9 +148,15 @@ class HttpClient:
     clock: _Clock = field(init=False, default_factory=_Clock)
     spent: int = field(init=False, default=0)  # bytes read since ``begin``
     auth: Any = field(init=False, default=None)
+    # URL -> what the environment says for it (``_environment``), read once a harvest
+    environment: dict[str, dict[str, Any]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.session = retrying_session(self.retries, self.backoff, self.clock)
+        # requests reads the environment (proxy variables, ~/.netrc, a CA bundle) again for
+        # every request: a third of the client's time in a 200-page harvest. It is read here
+        # once a harvest for each address instead (``_environment``), as requests reads it.
+        self.session.trust_env = False
 
     def begin(
         self,
@@ -164,6 +171,7 @@ class HttpClient:
         self.clock.ends = time.monotonic() + self.deadline
         self.spent = 0
         self.auth = None
+        self.environment.clear()
         if token_env:
             self.auth = _Bearer(_env(token_env))
         elif username_env and password_env:
@@ -222,17 +230,37 @@ class HttpClient:
             code="time_limit",
         )
 
+    def _environment(self, url: str) -> dict[str, Any]:
+        """What requests would take from the environment for ``url`` (its ``trust_env``):
+        the proxies the proxy variables name (none when ``no_proxy`` covers the host),
+        ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE``, and the host's ``.netrc`` login."""
+        found = self.environment.get(url)
+        if found is None:
+            prepared = requests.PreparedRequest()
+            prepared.prepare_url(url, None)  # the proxies are those of the URL as sent
+            found = self.environment[url] = {
+                "proxies": get_environ_proxies(prepared.url or url),
+                "verify": (
+                    os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+                ),
+                "netrc": get_netrc_auth(url),
+            }
+        return found
+
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         # No single wait (connecting, or for the next bytes) outlasts the deadline.
         timeout = max(0.05, min(self.timeout, self.clock.left()))
         try:
+            env = self._environment(url)  # what requests raises for a bad URL, it raises here
             resp = self.session.request(
                 method,
                 url,
                 timeout=timeout,
                 stream=True,
                 allow_redirects=False,
-                auth=self.auth,
+                auth=self.auth or env["netrc"],
+                proxies=dict(env["proxies"]),
+                verify=env["verify"],
                 **kwargs,
             )
         except DeadlinePassed:

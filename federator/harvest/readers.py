@@ -19,13 +19,13 @@ import io
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
 
-import rdflib
-from rdflib import Literal, URIRef
-
 from federator.errors import SourceError
+
+if TYPE_CHECKING:  # rdflib is loaded where RDF is read (every run process would pay it)
+    import rdflib
 
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
 RDF_TYPES = {
@@ -378,13 +378,16 @@ def _cell(value: Any) -> str:
 
 
 def read_rdf(where: str, body: bytes, content_type: str, name: str) -> rdflib.Graph:
+    import rdflib  # here, not with the module: only RDF sources need it
+    from rdflib.util import guess_format
+
     fmt = RDF_TYPES.get(content_type.split(";")[0].strip().lower())
     if fmt is None:
         suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
         fmt = RDF_SUFFIXES.get(suffix)
     if fmt is None:
         reject_html(where, body, content_type, "RDF")
-        fmt = rdflib.util.guess_format(name) or "turtle"
+        fmt = guess_format(name) or "turtle"
     if fmt == "json-ld":
         refuse_remote_contexts(where, body)
     elif fmt == "xml":
@@ -468,6 +471,8 @@ def clean_graph(graph: rdflib.Graph) -> rdflib.Graph:
 
 
 def _clean_term(term: Any) -> Any:
+    from rdflib import Literal, URIRef
+
     if isinstance(term, Literal):
         return Literal(clean_text(str(term)), lang=term.language, datatype=term.datatype)
     if isinstance(term, URIRef):

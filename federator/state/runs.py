@@ -168,16 +168,20 @@ class RunLog(Tables):
     def prune(self, keep_runs: int) -> None:
         """Keep the newest ``keep_runs`` runs of each source (history must not grow forever)."""
         with self.transaction() as db:
-            db.execute(
-                """DELETE FROM source_runs WHERE rowid IN (
-                     SELECT rowid FROM (SELECT rowid, ROW_NUMBER() OVER (
-                       PARTITION BY source ORDER BY started DESC, rowid DESC) AS n FROM source_runs)
-                     WHERE n > ?)""",
+            gone = db.execute(
+                """SELECT rowid, run_id, source FROM (SELECT rowid, run_id, source,
+                     ROW_NUMBER() OVER (
+                       PARTITION BY source ORDER BY started DESC, rowid DESC) AS n
+                     FROM source_runs)
+                   WHERE n > ?""",
                 (keep_runs,),
-            )
-            db.execute(
-                "DELETE FROM issues WHERE NOT EXISTS (SELECT 1 FROM source_runs s "
-                "WHERE s.run_id = issues.run_id AND s.source = issues.source)"
+            ).fetchall()
+            db.executemany("DELETE FROM source_runs WHERE rowid = ?", [(r[0],) for r in gone])
+            # Only pruning removes a source's run, so only the runs pruned now leave issues
+            # behind: deleted by their run and source (the index), not by a look at every
+            # issue kept (at 200 runs of 20,000 registrations, 8 million rows, every run).
+            db.executemany(
+                "DELETE FROM issues WHERE run_id = ? AND source = ?", [(r[1], r[2]) for r in gone]
             )
             db.execute(
                 "DELETE FROM runs WHERE outcome != 'running' AND NOT EXISTS "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,50 @@ def test_user_agent_names_federator(registers: RegisterServer) -> None:
     client().request("GET", registers.file_url("a.json"))
     assert registers.registers.headers[-1]["User-Agent"] == USER_AGENT
     assert USER_AGENT.startswith("federator/")
+
+
+@pytest.fixture
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+def test_the_environments_proxy_carries_every_page(
+    registers: RegisterServer, no_proxies: pytest.MonkeyPatch
+) -> None:
+    """Read once a harvest, as requests reads it: every request of the harvest goes through
+    the proxy the environment names."""
+    no_proxies.setenv("http_proxy", registers.url)
+    c = client()
+    c.begin()
+    for _ in range(2):
+        with pytest.raises(SourceError) as err:  # the proxy is the test's server: a 404
+            c.request("GET", "http://register.invalid/files/a.json")
+        assert err.value.code == "http_404"
+    asked = [path for _, path, _ in registers.registers.requests]
+    assert asked == ["http://register.invalid/files/a.json"] * 2
+
+
+def test_no_proxy_and_netrc_from_the_environment(
+    registers: RegisterServer, no_proxies: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    no_proxies.setenv("http_proxy", f"http://127.0.0.1:{dead}")
+    no_proxies.setenv("no_proxy", "127.0.0.1")
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login reader password s3cret\n")
+    no_proxies.setenv("NETRC", str(netrc))
+    registers.registers.put("a.json", b"[]")
+    c = client()
+    c.begin()
+    assert c.request("GET", registers.file_url("a.json")).body == b"[]"
+    assert registers.registers.headers[-1]["Authorization"] == "Basic cmVhZGVyOnMzY3JldA=="
+    # Credentials of the source's own come first, as with requests.
+    no_proxies.setenv("TOKEN", "t0ken")
+    c.begin(token_env="TOKEN")
+    c.request("GET", registers.file_url("a.json"))
+    assert registers.registers.headers[-1]["Authorization"] == "Bearer t0ken"

@@ -81,8 +81,8 @@ def test_a_rerun_maps_only_what_changed(
     batches: dict[str, mapvalidate.Batch] = {}
     run = mapvalidate.run
 
-    def kept(source: Any, *args: Any) -> mapvalidate.Batch:
-        batches[source.id] = run(source, *args)
+    def kept(source: Any, *args: Any, **kwargs: Any) -> mapvalidate.Batch:
+        batches[source.id] = run(source, *args, **kwargs)
         return batches[source.id]
 
     monkeypatch.setattr(mapvalidate, "run", kept)

@@ -4,6 +4,7 @@ each bound stops the harvest and says so in words; raw payloads no run needs are
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler
@@ -77,6 +78,53 @@ def test_byte_budget_across_pages(tmp_path: Path) -> None:
     one_page = len(page_of([{"lars": "00001000", "name": "A 1-0"}] * 100, 10**9))
     assert one_page < 20_000 and pages <= 20_000 // one_page + 1
     assert err.value.code == "too_large" and "harvest.max_bytes" in err.value.message
+
+
+def test_the_next_page_is_asked_while_one_is_read_never_two_at_once(tmp_path: Path) -> None:
+    """Pages are asked one at a time, in order, and none past what total_count names: the
+    next page is on its way while this one is read, as a register sees any client."""
+    state = {"in_flight": 0, "most": 0}
+    lock = threading.Lock()
+    asked: list[int] = []
+
+    def pages(h: BaseHTTPRequestHandler, n: int) -> None:
+        with lock:
+            state["in_flight"] += 1
+            state["most"] = max(state["most"], state["in_flight"])
+        time.sleep(0.02)
+        page = json.loads(getattr(h, "body", b"{}"))["page"]
+        asked.append(page)
+        records = [{"lars": f"{page:05d}{i:03d}", "name": "A"} for i in range(100)]
+        with lock:
+            state["in_flight"] -= 1
+        send(h, 200, page_of(records if page <= 4 else [], 400))
+
+    with Hostile(pages) as reg:
+        result = harvest(api(reg.url + "/api"), client(), RawStore(tmp_path))
+    assert asked == [1, 2, 3, 4]
+    assert state["most"] == 1
+    assert [p.page for p in result.payloads] == [1, 2, 3, 4] and len(result.records) == 400
+
+
+def test_a_page_asked_ahead_that_is_not_needed_changes_nothing(tmp_path: Path) -> None:
+    """The register's total_count names five pages but the third is empty: paging stops
+    there, as it always did, whatever the page asked ahead answered."""
+    asked: list[int] = []
+
+    def pages(h: BaseHTTPRequestHandler, n: int) -> None:
+        page = json.loads(getattr(h, "body", b"{}"))["page"]
+        asked.append(page)
+        if page >= 4:
+            send(h, 404, b"{}")
+            return
+        records = [{"lars": f"{page:05d}{i:03d}", "name": "A"} for i in range(100)]
+        send(h, 200, page_of(records if page < 3 else [], 500))
+
+    with Hostile(pages) as reg:
+        result = harvest(api(reg.url + "/api"), client(), RawStore(tmp_path))
+    assert [p.page for p in result.payloads] == [1, 2, 3] and len(result.records) == 200
+    assert asked in ([1, 2, 3], [1, 2, 3, 4])  # the fourth was asked ahead, or not yet
+    assert result.notes == []
 
 
 def drip(h: BaseHTTPRequestHandler, n: int) -> None:
