@@ -55,6 +55,11 @@ def pack_body(body: dict[str, Any]) -> bytes:
     return _compress(dumps({k: v for k, v in body.items() if k not in _DATES}))
 
 
+def body_json(value: str | bytes) -> str | bytes:
+    """A stored body's JSON text, unparsed (plain text from older versions, as it is)."""
+    return value if isinstance(value, str) else _decompress(value)
+
+
 def unpack_body(value: str | bytes) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(value if isinstance(value, str) else _decompress(value))
     return body
