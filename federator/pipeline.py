@@ -394,6 +394,7 @@ class Federator:
                 sr.durations["resolve"] = round(time.perf_counter() - started, 4)
             publisher.publish(run_id, runs, plan, resolution)
         except Exception as exc:
+            publisher.finish_preloads()  # nothing may still write to the store given up
             self.store.discard_pending()
             reason = (f"publish failed: {exc}", "publish")
             if _disk_full(exc):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,8 @@ class Publisher:
         self.log = log.get("federator.publish")
         self._streams: dict[str, GraphStream] = {}  # source graphs loading since ``preload``
         self._loading: float | None = None  # when the first load of this publish began
+        self._feeder: ThreadPoolExecutor | None = None  # builds preloaded texts (``preload``)
+        self._feeding: list[Future[str | None]] = []
 
     def wants_rebuild(self) -> bool:
         """Whether the next publish writes every graph anew whatever the records say: nothing
@@ -92,8 +95,10 @@ class Publisher:
 
     def preload(self, source: Any, f: Fresh, stamp: str) -> None:
         """During a rebuild, send a freshly mapped source's records to the store now, while
-        the run goes on (the loads release the interpreter); what resolution decides follows
-        at publish (``Rest``). A failure here only leaves the whole graph to the publish."""
+        the run goes on: a thread of its own builds the text (the loads release the
+        interpreter, and wait when too much is in flight: the run does not). What resolution
+        decides follows at publish (``Rest``). A failure here only leaves the whole graph to
+        the publish."""
         graph = self.minter.source_graph(source.id)
         if not self.store.rebuilding() or not f.changed or graph in self._streams:
             return
@@ -101,15 +106,34 @@ class Publisher:
             _date(body, f, stamp)
         view = SourceView(source, f.organisation, f.organisation_name, f.bodies)
         self._loading = self._loading or time.perf_counter()
-        stream = self.store.stream(graph)
+        stream = self._streams[graph] = self.store.stream(graph)
+        if self._feeder is None:
+            self._feeder = ThreadPoolExecutor(1, thread_name_prefix="publish-preload")
+        self._feeding.append(self._feeder.submit(self._feed, graph, view, stream))
+
+    def _feed(self, graph: str, view: SourceView, stream: GraphStream) -> str | None:
+        """Build and send a preloaded source's records; the graph's name when that failed."""
         try:
             for piece in graphs.source_records(view, self.minter):
                 stream.add(piece)
         except Exception as exc:
             stream.abort()
-            self.log.error("publish.preload.failed", source=source.id, error=repr(exc))
-            return
-        self._streams[graph] = stream
+            self.log.error("publish.preload.failed", source=view.config.id, error=repr(exc))
+            return graph
+        return None
+
+    def finish_preloads(self) -> None:
+        """Wait until every preload has sent its text (before anything else writes, and
+        before a failed publish lets the store go back); one that failed leaves its graph to
+        be written whole."""
+        feeding, self._feeding = self._feeding, []
+        for future in feeding:
+            failed = future.result()
+            if failed is not None:
+                self._streams.pop(failed, None)
+        if self._feeder is not None:
+            self._feeder.shutdown()
+            self._feeder = None
 
     def config_digest(self) -> str:
         """Everything in the configuration that changes the graphs, and nothing else."""
@@ -230,6 +254,7 @@ class Publisher:
         unless the plan is unchanged), then commit the state: the store first, the state
         only once the store holds every graph."""
         fresh, stamp = plan.fresh, plan.stamp
+        self.finish_preloads()
         started = time.perf_counter()
         self._loading = self._loading or started
         blocks: Blocks | None = None
