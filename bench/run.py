@@ -104,7 +104,45 @@ def timed_child(args: list[str], rss_file: Path | None = None) -> tuple[float, d
     info = json.loads(rss_file.read_text()) if rss_file and rss_file.exists() else {}
     info["exit"] = proc.returncode
     info["tree_rss_kb"] = tree_peak[0]
+    info["timeline"] = timeline(stderr)
     return seconds, info
+
+
+def timeline(log: str) -> dict[str, Any]:
+    """The stage windows of federator's ``run.timeline`` event (JSON logs), if any."""
+    for line in reversed(log.splitlines()):
+        if '"run.timeline"' in line:
+            event = json.loads(line)
+            return {k: v for k, v in event.items() if isinstance(v, dict) or k == "seconds"}
+    return {}
+
+
+def store_floor(data_dir: Path) -> dict[str, Any]:
+    """pyoxigraph's own ``bulk_load`` of exactly the quads a run published, in one call into
+    an empty store on disk (and in memory): the floor a full rewrite is held to."""
+    import pyoxigraph as ox
+
+    from federator.publish import snapshot
+
+    store = snapshot.open_current(data_dir)
+    assert store is not None
+    data = store.dump(format=ox.RdfFormat.N_QUADS)
+    del store
+    out: dict[str, Any] = {"quads": data.count(b"\n")}
+    target = data_dir.parent / "floor-store"
+    shutil.rmtree(target, ignore_errors=True)
+    disk = ox.Store(str(target))
+    start = time.perf_counter()
+    disk.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    disk.flush()
+    out["bulk_load_disk_s"] = round(time.perf_counter() - start, 3)
+    del disk
+    shutil.rmtree(target, ignore_errors=True)
+    memory = ox.Store()
+    start = time.perf_counter()
+    memory.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    out["bulk_load_memory_s"] = round(time.perf_counter() - start, 3)
+    return out
 
 
 def federator(config: Path, work: Path, label: str) -> tuple[float, dict[str, Any]]:
@@ -209,6 +247,8 @@ def bench_size(n: int, repeat: int, baseline: bool, morph: bool) -> dict[str, An
     }
     rss: list[int] = []
     tree: list[int] = []
+    windows: list[dict[str, Any]] = []
+    load = [os.getloadavg()[0]]  # the machine's other load, before and after
     stage_log: dict[str, list[dict[str, float]]] = {"cold": [], "no_change": [], "one_changed": []}
     with serve.serving(scenario) as server:
         for i in range(repeat):
@@ -216,6 +256,7 @@ def bench_size(n: int, repeat: int, baseline: bool, morph: bool) -> dict[str, An
             config = serve.write_config(scenario, server, data_dir, work / f"federator-{i}.yaml")
             seconds, info = federator(config, work, f"cold-{i}")
             times["cold"].append(seconds)
+            windows.append(info["timeline"])
             rss.append(info.get("max_rss_kb", 0))
             tree.append(info.get("tree_rss_kb", 0))
             stage_log["cold"].append(stages(data_dir))
@@ -240,6 +281,12 @@ def bench_size(n: int, repeat: int, baseline: bool, morph: bool) -> dict[str, An
                 flush=True,
             )
         result["sparql_s"] = sparql_latency(work / "data-0")
+    load.append(os.getloadavg()[0])
+    result["load_average_1m"] = [round(x, 2) for x in load]
+    result["store_floor"] = floor = store_floor(work / "data-0")
+    # A cold run's stage windows (the median round's), and its store work against the floor.
+    cold_windows = sorted(windows, key=lambda w: w.get("seconds", 0.0))[len(windows) // 2]
+    result["cold_timeline"] = cold_windows
     result["median_s"] = {k: median(v) for k, v in times.items() if v}
     result["all_s"] = {k: [round(x, 3) for x in v] for k, v in times.items() if v}
     result["peak_rss_mb"] = round(max(rss) / 1024, 1)
@@ -258,6 +305,11 @@ def bench_size(n: int, repeat: int, baseline: bool, morph: bool) -> dict[str, An
     }
     if baseline:
         result["ratios"]["cold/baseline"] = round(m["cold"] / m["baseline"], 3)
+    for stage in ("store", "publish"):
+        seconds = cold_windows.get(stage, {}).get("seconds")
+        if seconds:
+            ratio = seconds / floor["bulk_load_disk_s"]
+            result["ratios"][f"cold {stage}/bulk_load"] = round(ratio, 3)
     if morph:
         from bench.morph import run as morph_run
 
