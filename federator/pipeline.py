@@ -32,7 +32,8 @@ from federator.publish.store import Store
 from federator.push import after_publish
 from federator.records import Fresh
 from federator.resolve import resolve_sources
-from federator.search import update as update_search_index
+from federator.search import Prepared
+from federator.search import prepare as prepare_search_index
 from federator.state import SourceRun, State, new_run_id, now
 from federator.timeline import Timeline
 from federator.validate.quality import completeness
@@ -376,6 +377,7 @@ class Federator:
         stamp: str,
     ) -> RunReport:
         """Publish, then record the run; a failed publish fails every source and keeps state."""
+        index = _SearchIndex(self.config, self.state, self.timeline)
         try:
             plan = publisher.plan(runs, fresh, stamp)
             resolution = None
@@ -392,8 +394,9 @@ class Federator:
                     )
             for sr in runs.values():
                 sr.durations["resolve"] = round(time.perf_counter() - started, 4)
-            publisher.publish(run_id, runs, plan, resolution)
+            publisher.publish(run_id, runs, plan, resolution, index.prepare)
         except Exception as exc:
+            index.abandon()
             publisher.finish_preloads()  # nothing may still write to the store given up
             self.store.discard_pending()
             reason = (f"publish failed: {exc}", "publish")
@@ -411,12 +414,7 @@ class Federator:
                     f.packed.close()
         for sr in runs.values():
             self.log.info("source.done", source=sr.source, outcome=sr.outcome, **sr.stats)
-        try:  # the public site's search index follows what was just published
-            with self.timeline.stage("search index"):
-                updated = update_search_index(self.config, self.state)
-            self.log.info("search.index", how=updated.how, documents=updated.documents)
-        except Exception as exc:  # a stale index never fails the run; the next one retries
-            self.log.error("search.index.failed", error=repr(exc))
+        index.swap()
         if self.config.publish:
             # Remote targets (and the optional dump) follow the local store; a target that is
             # down never fails the run.
@@ -465,6 +463,38 @@ class Federator:
             return
         if removed:
             self.log.info("raw.sweep", removed=removed)
+
+
+class _SearchIndex:
+    """The public site's search index follows what is published: prepared from the state's
+    uncommitted writes while the store's last loads land, put in place once the state is
+    committed. A stale index never fails the run; the next one tries again."""
+
+    def __init__(self, config: Config, state: State, timeline: Timeline) -> None:
+        self.config, self.state, self.timeline = config, state, timeline
+        self.prepared: Prepared | None = None
+        self.log = log.get("federator.run")
+
+    def prepare(self) -> None:
+        try:
+            with self.timeline.stage("search index"):
+                self.prepared = prepare_search_index(self.config, self.state)
+        except Exception as exc:
+            self.log.error("search.index.failed", error=repr(exc))
+
+    def swap(self) -> None:
+        if self.prepared is None:
+            return
+        try:
+            updated = self.prepared.swap()
+            self.log.info("search.index", how=updated.how, documents=updated.documents)
+        except OSError as exc:
+            self.log.error("search.index.failed", error=repr(exc))
+
+    def abandon(self) -> None:
+        if self.prepared is not None:
+            self.prepared.abandon()
+            self.prepared = None
 
 
 def _disk_full(exc: BaseException) -> bool:

@@ -261,3 +261,36 @@ def test_an_rdf_register_is_federated(tmp_path: Path) -> None:
             )
         )
         assert [d["d"].value for d in dates] == ["2024-03"]
+
+
+def test_the_search_index_moves_only_with_a_committed_publish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index is prepared inside the publish's transaction, from its uncommitted writes:
+    a publish that fails after that leaves the index as it was, and the next one moves it."""
+    from federator.publish import publisher
+    from federator.state import search as index
+
+    def meta() -> dict[str, str]:
+        return index.read_meta(tmp_path / "var")[0]
+
+    with RegisterServer(Registers()) as server:
+        sources = serve_scenario(server, SHARED / "federation-dev")
+        fed = Federator(config.load(write_config(tmp_path / "f.yaml", sources)))
+        assert fed.run_once().exit_code == 0
+        before = meta()
+        assert before["how"] == "built"
+        server.registers.api_records = server.registers.api_records[:-3]
+        with monkeypatch.context() as failing:
+
+            def fail(*_: Any) -> None:
+                raise OSError("the snapshot could not be taken")
+
+            failing.setattr(publisher.snapshot, "take", fail)
+            assert fed.run_once(accept_withdrawals=True).exit_code == 1
+        assert meta() == before
+        assert not (tmp_path / "var" / (index.FILE + ".new")).exists()
+        assert fed.run_once(accept_withdrawals=True).exit_code == 0
+        after = meta()
+        assert after["how"] == "patched" and int(after["seq"]) > int(before["seq"])
+        fed.close()

@@ -249,10 +249,13 @@ class Publisher:
         runs: dict[str, SourceRun],
         plan: Plan,
         resolution: Resolution | None,
+        while_loading: Callable[[], object] | None = None,
     ) -> None:
         """Write what ``plan`` says (with ``resolution``, the resolve stage's answer to it,
         unless the plan is unchanged), then commit the state: the store first, the state
-        only once the store holds every graph."""
+        only once the store holds every graph. ``while_loading`` is called once the state's
+        writes are in the (uncommitted) transaction and before the store's last loads are
+        waited for: work that reads the new state (the search index) goes there."""
         fresh, stamp = plan.fresh, plan.stamp
         self.finish_preloads()
         started = time.perf_counter()
@@ -298,6 +301,8 @@ class Publisher:
                     db, a.token_of, plan.previous, a.created, a.replaced, a.retired, stamp
                 )
                 self.state.put_organisation_aliases(db, resolution.organisations.new, stamp)
+            if while_loading is not None:
+                while_loading()
             self.store.flush()
             self.timeline.mark("store", self._loading, time.perf_counter())
             if plan.rebuild:  # every graph was written: which of them say something new

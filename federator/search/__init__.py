@@ -187,8 +187,32 @@ def _documents(
         yield document(token, members, priorities, aliases)
 
 
+@dataclass
+class Prepared:
+    """An update written out beside the index, not yet in place (``prepare``)."""
+
+    updated: Updated
+    writer: IndexWriter | None = None  # None: nothing to change
+
+    def swap(self) -> Updated:
+        if self.writer is not None:
+            self.writer.swap()
+        return self.updated
+
+    def abandon(self) -> None:
+        if self.writer is not None:
+            self.writer.abandon()
+
+
 def update(config: Config, state: State, force: bool = False) -> Updated:
     """Bring the index in step with what is published (see the module's docstring)."""
+    return prepare(config, state, force).swap()
+
+
+def prepare(config: Config, state: State, force: bool = False) -> Prepared:
+    """The index as ``state`` now says, written beside the current one: a publish prepares
+    it inside its transaction, while the store's last loads land, and puts it in place
+    (``Prepared.swap``) once the state is committed, or drops it (``Prepared.abandon``)."""
     started = time.perf_counter()
     data_dir = config.data_dir
     meta, indexed = read_meta(data_dir)
@@ -209,7 +233,7 @@ def update(config: Config, state: State, force: bool = False) -> Updated:
         }
         keys = changed | moved
         if not keys and top == last:
-            return Updated("skipped", 0, time.perf_counter() - started)
+            return Prepared(Updated("skipped", 0, time.perf_counter() - started))
         affected = {t for k in keys for t in (identities.get(k), indexed.get(k)) if t is not None}
         rebuild = len(affected) > PATCH_SHARE * max(1, len(set(identities.values())))
     writer = IndexWriter(data_dir, patch=not rebuild)
@@ -228,11 +252,11 @@ def update(config: Config, state: State, force: bool = False) -> Updated:
             n = writer.add(docs)
             writer.add_history(state, last)
         how = "built" if rebuild else "patched"
-        writer.commit({"seq": str(top), "settings": settings, "at": _now(), "how": how}, rebuild)
+        writer.finish({"seq": str(top), "settings": settings, "at": _now(), "how": how}, rebuild)
     except BaseException:
         writer.abandon()
         raise
-    return Updated(how, n, time.perf_counter() - started)
+    return Prepared(Updated(how, n, time.perf_counter() - started), writer)
 
 
 def _now() -> str:

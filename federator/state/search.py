@@ -480,8 +480,14 @@ class IndexWriter:
         }
 
     def commit(self, meta: dict[str, str], full: bool = True) -> None:
-        """Swap the new file in; ``full``: a new build (merge the full-text segments and
-        gather the planner's statistics, which a patched copy keeps from its build)."""
+        """Finish the new file and swap it in (see ``finish``)."""
+        self.finish(meta, full)
+        self.swap()
+
+    def finish(self, meta: dict[str, str], full: bool = True) -> None:
+        """Write the new file out whole, not yet in place; ``full``: a new build (merge the
+        full-text segments and gather the planner's statistics, which a patched copy keeps
+        from its build)."""
         if not self.patch:
             for index in INDEXES:
                 self.db.execute(index)
@@ -496,6 +502,9 @@ class IndexWriter:
             self.db.execute("INSERT INTO fts (fts) VALUES ('optimize')")
             self.db.execute("ANALYZE")
         self.db.close()
+
+    def swap(self) -> None:
+        """Put the finished file in place of the current one (readers see one or the other)."""
         os.replace(self.path, self.final)
 
     def abandon(self) -> None:
