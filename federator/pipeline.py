@@ -7,6 +7,7 @@ identities, validators, run log) is committed only after the store accepted the 
 from __future__ import annotations
 
 import errno
+import functools
 import gc
 import os
 import time
@@ -394,7 +395,9 @@ class Federator:
                     )
             for sr in runs.values():
                 sr.durations["resolve"] = round(time.perf_counter() - started, 4)
-            publisher.publish(run_id, runs, plan, resolution, index.prepare)
+            # Nothing resolved, no identity moved: the index needs no look at every one.
+            prepare = functools.partial(index.prepare, resolution is None)
+            publisher.publish(run_id, runs, plan, resolution, prepare)
         except Exception as exc:
             index.abandon()
             publisher.finish_preloads()  # nothing may still write to the store given up
@@ -475,10 +478,12 @@ class _SearchIndex:
         self.prepared: Prepared | None = None
         self.log = log.get("federator.run")
 
-    def prepare(self) -> None:
+    def prepare(self, identities_kept: bool = False) -> None:
         try:
             with self.timeline.stage("search index"):
-                self.prepared = prepare_search_index(self.config, self.state)
+                self.prepared = prepare_search_index(
+                    self.config, self.state, identities_kept=identities_kept
+                )
         except Exception as exc:
             self.log.error("search.index.failed", error=repr(exc))
 

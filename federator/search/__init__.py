@@ -209,10 +209,14 @@ def update(config: Config, state: State, force: bool = False) -> Updated:
     return prepare(config, state, force).swap()
 
 
-def prepare(config: Config, state: State, force: bool = False) -> Prepared:
+def prepare(
+    config: Config, state: State, force: bool = False, *, identities_kept: bool = False
+) -> Prepared:
     """The index as ``state`` now says, written beside the current one: a publish prepares
     it inside its transaction, while the store's last loads land, and puts it in place
-    (``Prepared.swap``) once the state is committed, or drops it (``Prepared.abandon``)."""
+    (``Prepared.swap``) once the state is committed, or drops it (``Prepared.abandon``).
+    ``identities_kept``: the publish assigned no identity (nothing was resolved), so an
+    index that followed the last change and the same settings is in step as it stands."""
     started = time.perf_counter()
     data_dir = config.data_dir
     meta, indexed = read_meta(data_dir)
@@ -225,6 +229,8 @@ def prepare(config: Config, state: State, force: bool = False) -> Prepared:
     identities: dict[tuple[str, str], str] = {}
     if rebuild:  # what changed, and where each record is filed, only a patch asks
         top = last_change(state)
+    elif identities_kept and indexed and last_change(state) == last:
+        return Prepared(Updated("skipped", 0, time.perf_counter() - started))
     else:
         identities = state.identities()
         top, changed = changes_since(state, last)
