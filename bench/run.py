@@ -172,7 +172,7 @@ def stages(data_dir: Path) -> dict[str, float]:
     out: dict[str, float] = {}
     for (text,) in rows:
         for stage, seconds in json.loads(text).items():
-            if stage in ("resolve", "publish"):
+            if stage in ("resolve", "publish", "run"):  # shared by the run's sources
                 out[stage] = max(out.get(stage, 0.0), seconds)
             else:
                 out[stage] = out.get(stage, 0.0) + seconds
