@@ -104,3 +104,24 @@ def federator_command(
         timeout=120,
         env={**os.environ, **(env or {})},
     )
+
+
+def run_until_paused(path: Path, point: str, folder: Path) -> subprocess.Popen[bytes]:
+    """Start ``run --once`` with config ``path`` and return it once it reached the pause
+    point ``point`` (``federator.faults``): it sleeps there until killed."""
+    import time
+
+    marker = folder / f"paused-{point}"
+    env = {**os.environ, "FEDERATOR_PAUSE_AT": point, "FEDERATOR_PAUSE_FILE": str(marker)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "federator", "run", "--once", "--config", str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    while not marker.exists():
+        assert proc.poll() is None, "the run ended before reaching the pause point"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return proc

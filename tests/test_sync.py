@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from helpers import SHARED, write_config
+from helpers import SHARED, run_until_paused, write_config
 
 from federator import config
 from federator.demo import CONTRACT_QUERY
@@ -212,21 +211,9 @@ def test_a_small_withdrawal_is_applied(tmp_path: Path) -> None:
         assert ("utrecht", "U-0") not in contract(fed.store.ox)
 
 
-def run_until_paused(path: Path, point: str, tmp_path: Path) -> None:
+def kill_when_paused(path: Path, point: str, tmp_path: Path) -> None:
     """Start ``run --once``, wait until it reaches a pause point, then SIGKILL it."""
-    marker = tmp_path / f"paused-{point}"
-    env = {**os.environ, "FEDERATOR_PAUSE_AT": point, "FEDERATOR_PAUSE_FILE": str(marker)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "federator", "run", "--once", "--config", str(path)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert proc.poll() is None, "the run ended before reaching the pause point"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    proc = run_until_paused(path, point, tmp_path)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 
@@ -252,7 +239,7 @@ def test_sigkill_during_publish_keeps_the_last_state_and_the_next_run_completes(
         changed = [{"name": f"Algoritme {i} (nieuw)", "source_id": f"U-{i}"} for i in range(20)]
         changed.append({"name": "Nog een", "source_id": "U-99"})
         server.registers.put("u.json", json.dumps(changed).encode())
-        run_until_paused(path, point, tmp_path)
+        kill_when_paused(path, point, tmp_path)
         # Readers see the last published state: the old one, or the new one when the kill came
         # after the snapshot but before the state was committed.
         store = snapshot.open_current(data_dir)

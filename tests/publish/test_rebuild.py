@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from helpers import SHARED, serve_scenario, write_config
+from helpers import SHARED, run_until_paused, serve_scenario, write_config
 
 from federator import config, versions
 from federator.pipeline import Federator
@@ -87,23 +87,6 @@ def test_a_rebuild_gives_the_graphs_a_rewrite_in_place_gives(
         assert all(sr.stats["graphs_rewritten"] == 0 for sr in reports[0].sources.values())
         fresh.close()
         in_place.close()
-
-
-def run_until_paused(path: Path, point: str, tmp_path: Path) -> subprocess.Popen[bytes]:
-    marker = tmp_path / f"paused-{point}"
-    env = {**os.environ, "FEDERATOR_PAUSE_AT": point, "FEDERATOR_PAUSE_FILE": str(marker)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "federator", "run", "--once", "--config", str(path)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 90
-    while not marker.exists():
-        assert proc.poll() is None, "the run ended before reaching the pause point"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    return proc
 
 
 def published_counts(data_dir: Path) -> tuple[int, int]:

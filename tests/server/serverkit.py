@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -84,6 +85,14 @@ class Published:
     algorithm: str  # a canonical token that several registers describe
     replaced: str  # a token marked replaced by ``algorithm``
     retired: str  # a token marked retired
+
+    def copy_to(self, data_dir: Path) -> Path:
+        """A private copy of the data directory, with its own configuration (returned)."""
+        shutil.copytree(self.data_dir, data_dir, ignore=shutil.ignore_patterns("*.lock"))
+        text = self.config_path.read_text(encoding="utf-8")
+        path = data_dir / "federator.yaml"
+        path.write_text(text.replace(str(self.data_dir), str(data_dir)), encoding="utf-8")
+        return path
 
 
 @dataclass

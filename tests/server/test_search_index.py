@@ -268,11 +268,7 @@ def test_a_build_is_the_index_of_every_body_read_in_full(
     published: Published, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "copy"
-    shutil.copytree(published.data_dir, data_dir, ignore=shutil.ignore_patterns("*.lock"))
-    text = published.config_path.read_text(encoding="utf-8")
-    path = data_dir / "federator.yaml"
-    path.write_text(text.replace(str(published.data_dir), str(data_dir)), encoding="utf-8")
-    cfg = config.load(path)
+    cfg = config.load(published.copy_to(data_dir))
     state = State(cfg.data_dir)
     try:
         assert search.update(cfg, state, force=True).how == "built"
