@@ -366,7 +366,7 @@ class Federator:
         they are mapped, while the next source is harvested and the sources resolved."""
         publisher = Publisher(self.config, self.minter, self.state, self.store, self.timeline)
         if publisher.wants_rebuild():
-            self.store.begin_rebuild(carry=[self.minter.graph("provenance")])
+            publisher.begin_rebuild()
         return publisher
 
     def _publish(

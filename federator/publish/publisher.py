@@ -93,6 +93,10 @@ class Publisher:
             not manifest.published() or manifest.dirty() or manifest.layout != self.layout_digest()
         )
 
+    def begin_rebuild(self) -> None:
+        """Begin the fresh store (once); the provenance log, which only grows, is carried."""
+        self.store.begin_rebuild(carry=[self.minter.graph("provenance")])
+
     def preload(self, source: Any, f: Fresh, stamp: str) -> None:
         """During a rebuild, send a freshly mapped source's records to the store now, while
         the run goes on: a thread of its own builds the text (the loads release the
@@ -217,11 +221,7 @@ class Publisher:
         # Every graph is written anew when nothing is published yet, when every statement's
         # text changes, or when the store is not trusted: into a fresh store, at the speed
         # of its bulk loader, rather than as a diff against what goes anyway.
-        manifest = self.store.manifest
-        plan.rebuild = self.store.rebuilding() or (
-            not plan.unchanged
-            and (not old_hashes or not agree or manifest.layout != self.layout_digest())
-        )
+        plan.rebuild = self.store.rebuilding() or (not plan.unchanged and self.wants_rebuild())
         if not plan.unchanged:
             # A run in scope rebuilds only what the organisations with changed records touch:
             # records never cross organisations, so everything else stands as published.
@@ -263,7 +263,7 @@ class Publisher:
         blocks: Blocks | None = None
         self.store.manifest.begin_publish()  # ended only once the state is committed
         if plan.rebuild:  # unless the run began it already
-            self.store.begin_rebuild(carry=[self.minter.graph("provenance")])
+            self.begin_rebuild()
         if resolution is not None:
             # The store compares each text with what it last wrote: only changed graphs are
             # touched, and a graph left half-written by a crash is always rewritten.

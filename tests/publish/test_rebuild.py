@@ -68,11 +68,13 @@ def test_a_rebuild_gives_the_graphs_a_rewrite_in_place_gives(
         monkeypatch.setattr(versions, "GRAPHS", versions.GRAPHS + 1)  # an upgrade
         folder = fresh.config.data_dir / "store"
         inode = folder.stat().st_ino
+        kept = (in_place.config.data_dir / "store").stat().st_ino
         for graph in in_place.store.manifest.names():  # the older way: each graph rewritten
             in_place.store.manifest.begin_write(graph)
         reports = [fed.run_once() for fed in (fresh, in_place)]
         assert all(r.exit_code == 0 for r in reports)
         assert folder.stat().st_ino != inode  # a fresh store took the place of the old
+        assert (in_place.config.data_dir / "store").stat().st_ino == kept  # written in place
         assert not (fresh.config.data_dir / "store.next").exists()
         a, b = quads_by_graph(fresh.store.ox), quads_by_graph(in_place.store.ox)
         assert a.keys() == b.keys() == before.keys() and len(a) > 5
