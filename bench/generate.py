@@ -160,7 +160,7 @@ def build(n: int, seed: int = 1, overlap: float = 0.05, shared: Path = realdata.
     rng = random.Random(seed)
     real = realdata.national_records(shared)
     templates = real + realdata.snapshot_templates(real, shared)
-    orgs = realdata.organisations(shared)
+    orgs = realdata.organisations()
     records = national(rng, n, templates, orgs, {r["lars"] for r in real}, own=len(real))
     sources = [
         SourceEntry(

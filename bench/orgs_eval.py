@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.orgs_eval eval FOLDER [FOLDER ...] [--errors]
     .venv/bin/python -m bench.orgs_eval run [--part dev|held] [--seeds ...] [--errors]
 
-Each federation is built from the CC0 national records of ``../shared/data/federation-dev``
+Each federation is built from the CC0 national records of ``tests/data/federation-dev``
 (the 2026-08-08 snapshot in the API's shape) and laid out like ``federation-dev``
 (``sources.json``, ``gold.csv``, ``national/records.json`` and one file per register):
 

@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-# The benchmark grows the developers' shared data, which is not part of the repository (the
-# tests use the small copies in tests/data): it is looked for beside the repository.
-SHARED = REPO.parent / "shared" / "data"
+# The benchmark grows the CC0 data vendored for the tests (tests/data, see its README: the
+# national records whole, the register's snapshots cut) and the organisations federator ships.
+# A folder in the same layout with the snapshots whole may be given instead (``shared``).
+SHARED = REPO / "tests" / "data"
+ORGANISATIONS = REPO / "federator" / "data" / "organisations.csv"
+LOCAL_GOVERNMENT = ("gemeente", "provincie", "waterschap")  # the bodies registers are grown for
 TOOI = "https://identifier.overheid.nl/tooi/id/"
 _SNAPSHOT_STATUS = {
     "in_gebruik": "In gebruik",
@@ -60,17 +63,20 @@ def require(shared: Path, *parts: str) -> Path:
     path = shared.joinpath(*parts)
     if not path.exists():
         raise SystemExit(
-            f"bench: {path} not found. The benchmark grows the developers' shared data "
-            f"(federation-dev, the register snapshots, reference/organisations.csv), which is "
-            f"not part of the repository: put it at {SHARED}."
+            f"bench: {path} not found. The benchmark grows the data in tests/data "
+            f"(federation-dev, the register snapshots); a folder given instead needs the "
+            f"same layout."
         )
     return path
 
 
-def organisations(shared: Path = SHARED) -> list[Org]:
-    path = require(shared, "reference", "organisations.csv")
+def organisations(path: Path = ORGANISATIONS) -> list[Org]:
+    """The municipalities, provinces and water boards of the bundled TOOI list."""
     with path.open(encoding="utf-8") as fh:
-        return [Org(r["name"], r["org_id"], r["type"]) for r in csv.DictReader(fh, delimiter=";")]
+        rows = csv.DictReader(fh, delimiter=";")
+        return [
+            Org(r["name"], r["org_id"], r["type"]) for r in rows if r["type"] in LOCAL_GOVERNMENT
+        ]
 
 
 def national_records(shared: Path = SHARED) -> list[dict[str, Any]]:
