@@ -51,3 +51,61 @@ def test_prune_keeps_the_newest_runs_of_each_source_and_only_their_issues(
     runs = {r["run_id"] for r in state.db.execute("SELECT run_id FROM runs")}
     assert runs == {"r1", "r3", "r9"}
     state.close()
+
+
+def test_an_unchanged_run_refers_to_the_warnings_it_keeps_as_they_were(tmp_path: Path) -> None:
+    """A carrying run's log reads as the copy of before, and what it refers to is frozen:
+    records that change later do not change the log of a run before."""
+    state = State(tmp_path)
+
+    def row(native_id: str | None, severity: str, code: str) -> dict[str, str | None]:
+        return {
+            **issue(native_id or ""),
+            "native_id": native_id,
+            "severity": severity,
+            "code": code,
+        }
+
+    def accept(*natives: str) -> None:
+        with state.transaction() as db:
+            db.execute("DELETE FROM records")
+            db.executemany(
+                "INSERT INTO records (source, native_id, digest, first_seen, changed_at, body) "
+                "VALUES ('a', ?, '', '', '', '')",
+                [(n,) for n in natives],
+            )
+
+    fresh = [row("U-2", "warning", "w"), row("U-2", "error", "e"), row(None, "warning", "m")]
+    logs: dict[str, list[tuple[object, ...]]] = {}
+
+    def write(
+        run_id: str, issues: list[dict[str, str | None]], carry: tuple[str, bool] | None
+    ) -> None:
+        with state.transaction() as db:
+            sr = SourceRun(run_id, "a", started=f"2026-01-0{len(logs) + 1}T00:00:00Z")
+            sr.outcome, sr.issues, sr.carry = "synced", issues, carry
+            state.write_source_run(db, sr)
+        logs[run_id] = [tuple(i.values())[1:] for i in state.issues("a", run_id)]
+
+    accept("U-1", "U-4")
+    write("w", [*fresh, row("U-1", "warning", "w"), row("U-4", "error", "d")], None)
+    write("r1", fresh, ("w", True))  # mapped again: its rejections are its own
+    write("r2", [], ("r1", False))  # a 304: the last run's log stands
+    write("r3", fresh, ("r2", True))
+    write("r4", [], ("r3", False))
+    without_dup = [i for i in logs["w"] if i[5] != "d"]
+    assert logs["r1"] == logs["r3"] == without_dup  # as the copy: warnings of accepted kept
+    assert logs["r2"] == logs["r4"] == without_dup
+    refs = dict(state.db.execute("SELECT run_id, warnings_from FROM source_runs").fetchall())
+    assert refs == {"w": None, "r1": "w", "r2": "w", "r3": "w", "r4": "w"}
+    own = dict(state.db.execute("SELECT run_id, COUNT(*) FROM issues GROUP BY run_id").fetchall())
+    assert own == {"w": 5, "r1": 3, "r2": 3, "r3": 3, "r4": 3}  # U-1's warning once only
+    assert [state.count_carried_warnings("a", r) for r in logs] == [1] * 5
+    # A 304 right after the full run: its log is the full run's, the duplicate's error too.
+    write("r5", [], ("w", False))
+    assert logs["r5"] == logs["w"]
+    # Later runs accept other records: what the runs before logged stays as it was.
+    before = {r: state.issues("a", r) for r in logs}
+    accept("U-2")
+    assert {r: state.issues("a", r) for r in before} == before
+    state.close()

@@ -12,6 +12,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 _ACCEPTED = "(SELECT native_id FROM records WHERE source = ?)"
+# The columns of ``issues`` after its run id.
+_ISSUE = "source, native_id, title, severity, field, code, value, message_en, message_nl"
+# Of a run's issues (run id and source the arguments), those a run referring to it keeps: the
+# warnings of the records it accepted (``issue_rejects`` holds those it did not).
+_ACCEPTED_WARNING = (
+    "severity = 'warning' AND native_id IS NOT NULL AND native_id NOT IN "
+    "(SELECT native_id FROM issue_rejects WHERE run_id = ? AND source = ?)"
+)
 
 
 def now() -> str:
@@ -38,8 +46,9 @@ class SourceRun:
     durations: dict[str, float] = field(default_factory=dict)
     payloads: list[dict[str, Any]] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
-    # (run id, warnings only): that run's verdict stands for unchanged records; copied in SQL,
-    # since at 100,000 registrations it is 200,000 rows.
+    # (run id, warnings only): that run's verdict stands for unchanged records. Its warnings
+    # of accepted records are referred to, not copied (at 100,000 registrations 200,000 rows):
+    # ``RunLog.write_source_run``.
     carry: tuple[str, bool] | None = None
 
 
@@ -76,8 +85,23 @@ class RunLog(Tables):
         )
 
     def write_source_run(self, db: sqlite3.Connection, sr: SourceRun) -> None:
+        """The source's run and its issues. A run that carries the last run's verdict
+        (``sr.carry``) refers to the run whose own rows hold the accepted warnings (its
+        ``warnings_from``: the last run's, or the last run itself) and writes only the rest.
+
+        The log of a run (``issues``) is its own rows, and, when it has a ``warnings_from``,
+        that run's warnings of accepted records. One reference, never a chain: the run
+        referred to has its whole log in its own rows. What it accepted is frozen when it is
+        first referred to (``issue_rejects``): the records are those it left then, since only
+        a run that changed them could have come between, and that would be the last run.
+        """
+        from_run, warnings_only = sr.carry or ("", False)
+        referred = self._warnings_from(sr.source, from_run, db) if sr.carry else None
+        origin = (referred or from_run) if sr.carry else None
         db.execute(
-            "INSERT OR REPLACE INTO source_runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO source_runs (run_id, source, started, ended, outcome, error, "
+            "error_code, stats, statuses, durations, payloads, warnings_from) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 sr.run_id,
                 sr.source,
@@ -90,6 +114,7 @@ class RunLog(Tables):
                 json.dumps(sr.statuses),
                 json.dumps(sr.durations),
                 json.dumps(sr.payloads),
+                origin,
             ),
         )
         db.execute("DELETE FROM issues WHERE run_id = ? AND source = ?", (sr.run_id, sr.source))
@@ -111,17 +136,34 @@ class RunLog(Tables):
                 for i in sr.issues
             ],
         )
-        if sr.carry is not None:
-            from_run, warnings_only = sr.carry
-            # Warnings only: of accepted records (a rejected record is validated again, and
-            # its warnings come with this run's verdict).
-            only = " AND severity = 'warning' AND native_id IN " + _ACCEPTED
+        if sr.carry is None:
+            return
+        if referred is None:
+            # The last run's own rows are its whole log: its accepted warnings are referred
+            # to, from now on as accepted now (the records are still the ones it left).
             db.execute(
-                "INSERT INTO issues SELECT ?, source, native_id, title, severity, field, code, "
-                "value, message_en, message_nl FROM issues WHERE run_id = ? AND source = ?"
-                + (only if warnings_only else ""),
-                (sr.run_id, from_run, sr.source, *((sr.source,) if warnings_only else ())),
+                "INSERT OR IGNORE INTO issue_rejects SELECT DISTINCT run_id, source, native_id "
+                "FROM issues WHERE run_id = ? AND source = ? AND severity = 'warning' "
+                "AND native_id IS NOT NULL AND native_id NOT IN " + _ACCEPTED,
+                (from_run, sr.source, sr.source),
             )
+            if not warnings_only:  # after a 304, its rejections stand too: copied (few)
+                db.execute(
+                    f"INSERT INTO issues SELECT ?, {_ISSUE} FROM issues "
+                    f"WHERE run_id = ? AND source = ? AND NOT ({_ACCEPTED_WARNING})",
+                    (sr.run_id, from_run, sr.source, from_run, sr.source),
+                )
+            return
+        # The last run referred to ``origin`` itself: its own rows, which are not accepted
+        # warnings of ``origin`` (few), are copied; of them only warnings of accepted
+        # records (a rejected record is validated again, and its warnings come with this
+        # run's verdict) when this run validated.
+        only = " AND severity = 'warning' AND native_id IN " + _ACCEPTED
+        db.execute(
+            f"INSERT INTO issues SELECT ?, {_ISSUE} FROM issues WHERE run_id = ? AND source = ?"
+            + (only if warnings_only else ""),
+            (sr.run_id, from_run, sr.source, *((sr.source,) if warnings_only else ())),
+        )
 
     def end_run(self, db: sqlite3.Connection, run_id: str, outcome: str) -> None:
         db.execute(
@@ -180,9 +222,20 @@ class RunLog(Tables):
             # Only pruning removes a source's run, so only the runs pruned now leave issues
             # behind: deleted by their run and source (the index), not by a look at every
             # issue kept (at 200 runs of 20,000 registrations, 8 million rows, every run).
+            # Those a kept run refers to (its ``warnings_from``) stay, listed in
+            # ``pruned_origins``, until no kept run does.
             db.executemany(
-                "DELETE FROM issues WHERE run_id = ? AND source = ?", [(r[1], r[2]) for r in gone]
+                "INSERT OR IGNORE INTO pruned_origins VALUES (?, ?)", [(r[1], r[2]) for r in gone]
             )
+            unreferred = db.execute(
+                "SELECT run_id, source FROM pruned_origins p WHERE NOT EXISTS (SELECT 1 FROM "
+                "source_runs s WHERE s.source = p.source AND s.warnings_from = p.run_id)"
+            ).fetchall()
+            for table in ("issues", "issue_rejects", "pruned_origins"):
+                db.executemany(
+                    f"DELETE FROM {table} WHERE run_id = ? AND source = ?",
+                    [tuple(r) for r in unreferred],
+                )
             db.execute(
                 "DELETE FROM runs WHERE outcome != 'running' AND NOT EXISTS "
                 "(SELECT 1 FROM source_runs s WHERE s.run_id = runs.run_id)"
@@ -203,20 +256,50 @@ class RunLog(Tables):
 
     def count_carried_warnings(self, source: str, run_id: str) -> int:
         """How many warnings of accepted records that run logged (what an unchanged run keeps)."""
-        row = self.db.execute(
-            "SELECT COUNT(*) FROM issues WHERE source = ? AND run_id = ? "
-            "AND severity = 'warning' AND native_id IN " + _ACCEPTED,
-            (source, run_id, source),
-        ).fetchone()
-        return int(row[0])
+        sql = (
+            "SELECT COUNT(*) FROM issues WHERE run_id = ? AND source = ? "
+            "AND severity = 'warning' AND native_id IN " + _ACCEPTED
+        )
+        n = self.db.execute(sql, (run_id, source, source)).fetchone()[0]
+        origin = self._warnings_from(source, run_id)
+        if origin is not None:
+            n += self.db.execute(
+                f"{sql} AND {_ACCEPTED_WARNING}", (origin, source, source, origin, source)
+            ).fetchone()[0]
+        return int(n)
 
     def issues(self, source: str, run_id: str) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT * FROM issues WHERE source = ? AND run_id = ? "
-            "ORDER BY severity DESC, native_id",
+        """Every issue the source's run logged: its own rows, and the warnings it refers to
+        (``write_source_run``), as its own; rejections first, by registration."""
+        run = self.db.execute(
+            "SELECT warnings_from FROM source_runs WHERE source = ? AND run_id = ?",
             (source, run_id),
-        ).fetchall()
-        return [dict(r) for r in rows]
+        ).fetchone()
+        if run is None:  # never written, or pruned (a pruned run's rows may still be referred to)
+            return []
+        sql = f"SELECT run_id, {_ISSUE}, 0 AS part, rowid AS n FROM issues "
+        sql += "WHERE run_id = ? AND source = ?"
+        args: tuple[str, ...] = (run_id, source)
+        if run[0] is not None:
+            sql += f" UNION ALL SELECT ?, {_ISSUE}, 1, rowid FROM issues "
+            sql += f"WHERE run_id = ? AND source = ? AND {_ACCEPTED_WARNING}"
+            args += (run_id, run[0], source, run[0], source)
+        rows = self.db.execute(sql + " ORDER BY severity DESC, native_id, part, n", args)
+        return [{k: r[k] for k in r.keys()[:-2]} for r in rows]
+
+    def _warnings_from(
+        self, source: str, run_id: str, db: sqlite3.Connection | None = None
+    ) -> str | None:
+        """The run whose accepted warnings that run's log refers to (None: its own rows)."""
+        row = (
+            (db or self.db)
+            .execute(
+                "SELECT warnings_from FROM source_runs WHERE source = ? AND run_id = ?",
+                (source, run_id),
+            )
+            .fetchone()
+        )
+        return row[0] if row is not None else None
 
     def last_synced_run(self, source: str) -> dict[str, Any] | None:
         row = self.db.execute(
@@ -248,6 +331,7 @@ class RunLog(Tables):
 
 def _source_run_row(row: sqlite3.Row) -> dict[str, Any]:
     out = dict(row)
+    out.pop("warnings_from", None)  # the run log's own business (``RunLog.issues``)
     for key in ("stats", "statuses", "durations", "payloads"):
         out[key] = json.loads(out[key] or "null")
     return out
