@@ -52,7 +52,9 @@ def dumps(value: Any, sort_keys: bool = False) -> bytes:
 
 def pack_body(body: dict[str, Any]) -> bytes:
     """A record body as state stores it (without the dates, which have columns)."""
-    return _compress(dumps({k: v for k, v in body.items() if k not in _DATES}))
+    if _DATES[0] in body or _DATES[1] in body:  # a body just mapped has none: not copied
+        body = {k: v for k, v in body.items() if k not in _DATES}
+    return _compress(dumps(body))
 
 
 def body_json(value: str | bytes) -> str | bytes:

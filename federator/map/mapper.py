@@ -2,22 +2,20 @@
 record mapped through a ``Mapping`` into per-field triples about a source description.
 
 The parts live beside this module (``raw``: the records of a harvest; ``identity``: native
-ids; ``values``: field specs applied to values; ``organisation``; ``record``: the mapped
-record and its body in state; ``unmatched``): what other modules use is importable from here.
+ids; ``plan``: a mapping's fields worked out once; ``values``: fields applied to values;
+``nt``: the statements' terms; ``organisation``; ``record``: the mapped record and its body in
+state; ``unmatched``): what other modules use is importable from here.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
-
-from rdflib import Literal, URIRef
+from typing import TYPE_CHECKING, Any
 
 from federator import codec, versions
 from federator.config import SourceConfig
-from federator.harvest import Harvested
-from federator.map import transforms
+from federator.map import nt, plan, transforms
 from federator.map.identity import first_value, identity_text, native_id, native_id_of, renamed
 from federator.map.organisation import record_organisation, source_organisation
 from federator.map.raw import raw_records
@@ -34,11 +32,15 @@ from federator.map.values import (
 )
 from federator.vocab import Minter
 
+if TYPE_CHECKING:  # not at run time: a mapping worker has no use for the HTTP client
+    from federator.harvest import Harvested
+
 __all__ = [
     "MapResult",
     "MappedRecord",
     "digests_by_native",
     "map_records",
+    "map_raw",
     "mapping_stamp",
     "native_id_of",
     "natives_of",
@@ -76,7 +78,17 @@ def map_records(
     """Map every raw record, grouped by native id: the first wins, other-language copies merge.
     Each record gets its registration's content digest (``digests_by_native`` works the same
     out without mapping, to tell which registrations changed)."""
-    raw = raw_records(harvested, mapping)
+    return map_raw(source, raw_records(harvested, mapping), mapping, minter, positions)
+
+
+def map_raw(
+    source: SourceConfig,
+    raw: list[dict[str, Any]],
+    mapping: Mapping,
+    minter: Minter,
+    positions: list[int] | None = None,
+) -> MapResult:
+    """``map_records`` of the raw records of a harvest (``raw_records``)."""
     src_org, src_org_name = source_organisation(source, minter)
     result = MapResult([], [], src_org, src_org_name)
     start = _digest_start(_digest_prefix(source, mapping))
@@ -169,11 +181,11 @@ def _digest_from(start: hashlib._Hash, records: list[dict[str, Any]]) -> str:
 
 def _merge_language(first: MappedRecord, other: MappedRecord) -> None:
     """Add the language-tagged texts of ``other`` to ``first``."""
-    for name, triples in other.fields.items():
-        texts = [t for t in triples if isinstance(t[2], Literal) and t[2].language == other.lang]
+    for name, triples in other.statements.items():
+        texts = [t for t in triples if nt.language(t[2]) == other.lang]
         if texts:
-            first.fields.setdefault(name, [])
-            first.fields[name] += [t for t in texts if t not in first.fields[name]]
+            kept = first.statements.setdefault(name, [])
+            kept += [t for t in texts if t not in kept]
 
 
 def _record_language(record: dict[str, Any], mapping: Mapping, given: str) -> str:
@@ -222,31 +234,37 @@ def _map_one(
     )
     if foreign:  # kept as the register's own; its agency reads why in the harvest log
         rec.warnings.append(("organization", "foreign_organisation", foreign))
-    s = URIRef(subject)
-    rec.fields["_identity"] = identity_triples(s, ident, org_iri, org_name)
-    present = {k for k, v in record.items() if v is not None and v != "" and v != []}
-    for spec in mapping.fields_for(present):
-        raw = spec.constant if spec.constant is not None else first_value(record, spec.sources)
-        if raw is None:
-            raw = spec.default
-        if raw is None:
-            continue
-        ctx = transforms.Context(spec.name)
-        if spec.each:
-            triples, kept = each_triples(spec, raw, s, lang, org_name, ctx)
+    s = nt.iri(subject)
+    statements, values = rec.statements, rec.values
+    statements["_identity"] = identity_triples(s, ident, org_iri, org_name)
+    # One context for the record's fields, named for each in turn: its warnings name their
+    # field, so that none is taken for another field's.
+    ctx = transforms.Context("")
+    for field in plan.plans(mapping).present(record):
+        ctx.field = name = field.name
+        if field.constant is not None:
+            raw = field.constant
+        else:
+            raw = first_value(record, field.sources)
+            if raw is None:
+                raw = field.default
+                if raw is None:
+                    continue
+        if field.each:
+            triples, kept = each_triples(field, raw, s, lang, org_name, ctx)
             if triples:
-                rec.fields[spec.name] = triples
-                rec.values[spec.name] = kept
+                statements[name] = triples
+                values[name] = kept
         else:
             triples = []
-            for tag, part in by_language(raw, lang, spec.multi):
-                value = field_value(spec, part, ctx)
+            for tag, part in by_language(raw, lang, field.multi):
+                value = field_value(field, part, ctx)
                 if value is None:
                     continue
-                if tag == lang or spec.name not in rec.values:
-                    rec.values[spec.name] = value
-                triples += field_triples(spec, s, value, tag, org_name, "", ctx)
+                if tag == lang or name not in values:
+                    values[name] = value
+                triples += field_triples(field, s, value, tag, org_name, "", ctx)
             if triples:
-                rec.fields[spec.name] = triples
-        rec.warnings += ctx.warnings
+                statements[name] = triples
+    rec.warnings += ctx.warnings
     return rec

@@ -3,16 +3,18 @@ sheet, or an RDF graph (the subjects of the mapping's classes)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rdflib
 from rdflib import RDF, Literal, URIRef
 from rdflib.term import Node
 
 from federator.errors import SourceError
-from federator.harvest import Harvested
 from federator.map import paths
 from federator.map.spec import Mapping
+
+if TYPE_CHECKING:  # not at run time: a mapping worker has no use for the HTTP client
+    from federator.harvest import Harvested
 
 
 def raw_records(harvested: Harvested, mapping: Mapping) -> list[dict[str, Any]]:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
-from rdflib.term import Node
-
-from federator import terms
-from federator.map import transforms
-
-Triple = tuple[Node, Node, Node]
+from federator.map import nt, transforms
+from federator.map.nt import RdfTriple, Triple
 
 
 @dataclass
 class MappedRecord:
-    """One registration of one source, mapped. ``fields`` holds the triples per field."""
+    """One registration of one source, mapped. ``statements`` holds its statements per field,
+    as N-Triples terms (``nt``); ``fields`` and ``triples()`` give them as rdflib terms."""
 
     source: str
     native_id: str
@@ -24,7 +22,7 @@ class MappedRecord:
     organisation: str  # organisation IRI
     organisation_name: str
     values: dict[str, Any]  # transformed values per field, for resolution and reports
-    fields: dict[str, list[Triple]] = field(default_factory=dict)
+    statements: dict[str, list[Triple]] = field(default_factory=dict)
     warnings: list[tuple[str, str, str]] = field(default_factory=list)  # (field, code, value)
     lang: str = "nl"
     position: int = 0  # order in the source document
@@ -33,15 +31,19 @@ class MappedRecord:
     def title(self) -> str:
         return str(self.values.get("name") or "")
 
-    def triples(self) -> list[Triple]:
-        seen: set[Triple] = set()
-        out: list[Triple] = []
-        for ts in self.fields.values():
-            for t in ts:
-                if t not in seen:
-                    seen.add(t)
-                    out.append(t)
-        return out
+    def nt_triples(self) -> list[Triple]:
+        """Every statement once, in order."""
+        return list(dict.fromkeys(chain.from_iterable(self.statements.values())))
+
+    def triples(self) -> list[RdfTriple]:
+        """``nt_triples`` as rdflib terms."""
+        return [nt.rdf_triple(t) for t in self.nt_triples()]
+
+    @property
+    def fields(self) -> dict[str, list[RdfTriple]]:
+        """The statements per field as rdflib terms (made on each call: for checks and tests,
+        not the record work)."""
+        return {name: [nt.rdf_triple(t) for t in ts] for name, ts in self.statements.items()}
 
 
 # What a body says about the registration: the digest (which also covers federator's code and
@@ -67,8 +69,8 @@ def same_description(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 def record_body(rec: MappedRecord, warnings: list[dict[str, Any]]) -> dict[str, Any]:
-    """The JSON-able form kept in state and used to publish: triples as N-Triples per field
-    (written by ``terms``: every IRI in them is one the store takes)."""
+    """The JSON-able form kept in state and used to publish: statements as N-Triples lines per
+    field (written by ``terms``: every IRI in them is one the store takes)."""
     return {
         "source": rec.source,
         "native_id": rec.native_id,
@@ -80,7 +82,7 @@ def record_body(rec: MappedRecord, warnings: list[dict[str, Any]]) -> dict[str, 
         "lang": rec.lang,
         "position": rec.position,
         "digest": rec.digest,
-        "nt": {name: terms.nt_lines(triples) for name, triples in rec.fields.items()},
+        "nt": {name: nt.lines(triples) for name, triples in rec.statements.items()},
         "warnings": [
             {k: w[k] for k in ("field", "code", "value", "message_en", "message_nl")}
             for w in warnings

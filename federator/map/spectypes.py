@@ -12,8 +12,6 @@ from typing import Any
 
 from rdflib import URIRef
 
-from federator.map import paths
-
 VALUE_KINDS = ("text", "string", "iri", "concept", "date", "boolean", "contact")
 # The mapping language's version: 1 had top-level keys only; 2 added paths, value maps,
 # constants and defaults, prefixes, full IRIs, where the records are, languages.
@@ -109,23 +107,3 @@ class Mapping:
             cached = {f.name: f for f in self.fields}
             object.__setattr__(self, "_names", cached)
         return cached
-
-    def fields_for(self, present: set[str]) -> list[FieldSpec]:
-        """The field specs that read any of the ``present`` top-level keys (a path is read
-        where its first key is present), and those with a constant or a default, in mapping
-        order."""
-        index: dict[str, list[int]] | None = self.__dict__.get("_sources")
-        always: list[int] = self.__dict__.get("_always", [])
-        if index is None:
-            index = {}
-            for i, f in enumerate(self.fields):
-                if f.constant is not None or f.default is not None:
-                    always.append(i)
-                for s in f.sources:
-                    index.setdefault(s, []).append(i)
-                    if not paths.is_plain(s):
-                        index.setdefault(paths.root(s), []).append(i)
-            object.__setattr__(self, "_sources", index)
-            object.__setattr__(self, "_always", always)
-        hits = sorted({i for name in present for i in index.get(name, ())} | set(always))
-        return [self.fields[i] for i in hits]

@@ -1,40 +1,23 @@
-"""A field spec applied to a raw value: the value through its value map and transforms, split
-by language, and the triples it gives (one node per object for a list of objects)."""
+"""A field applied to a raw value: the value through its value map and transforms, split by
+language, and the statements it gives (one node per object for a list of objects), written as
+N-Triples terms (``nt``) from the field's ``Plan``."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from rdflib import RDF, XSD, Literal, URIRef
-from rdflib.term import Node
-
-from federator import terms
-from federator.map import paths, transforms
+from federator.map import nt, paths, transforms
 from federator.map.identity import first_value, identity_text
-from federator.map.record import Triple
-from federator.map.spec import FieldSpec, normal
-from federator.vocab import DCTERMS, REG, VCARD
+from federator.map.nt import Triple
+from federator.map.plan import Plan
+from federator.map.spec import normal
+from federator.vocab import DCTERMS, RDF, REG, VCARD
 
-_TRUE, _FALSE = Literal(True), Literal(False)
-# Looked up once: an rdflib namespace attribute is a call each time (0.9-1.8 us, timeit).
-_TYPE, _DESCRIPTION = RDF.type, REG.AlgorithmDescription
-_IDENTIFIER, _PUBLISHER = DCTERMS.identifier, DCTERMS.publisher
-_LARS, _SOURCE_ID, _ORG_NAME = REG.lars, REG.sourceRecordId, REG.organisationName
-
-
-# rdflib's Literal() costs 4-15 microseconds (a typed date the most); the values that repeat
-# across records (dates, organisation names) are made once, and the two booleans are
-# constants. Literals are immutable, so sharing them is safe. A small cache: it keeps the
-# repeating values, and long unique strings do not pile up in it.
-@functools.lru_cache(maxsize=4096)
-def _plain(text: str) -> Literal:
-    return Literal(text)
-
-
-@functools.lru_cache(maxsize=4096)
-def _typed(lexical: str, dtype: str) -> Literal:
-    return Literal(lexical, datatype=XSD[dtype])
+_TYPE, _DESCRIPTION = nt.iri(str(RDF.type)), nt.iri(str(REG.AlgorithmDescription))
+_IDENTIFIER, _PUBLISHER = nt.iri(str(DCTERMS.identifier)), nt.iri(str(DCTERMS.publisher))
+_LARS, _SOURCE_ID = nt.iri(str(REG.lars)), nt.iri(str(REG.sourceRecordId))
+_ORG_NAME = nt.iri(str(REG.organisationName))
+_HAS_EMAIL, _HAS_URL = nt.iri(str(VCARD.hasEmail)), nt.iri(str(VCARD.hasURL))
 
 
 def is_lang(value: Any) -> bool:
@@ -46,6 +29,8 @@ def by_language(raw: Any, lang: str, multi: bool) -> list[tuple[str, Any]]:
     """A raw value split by language: ``[(lang, value)]``. Language values
     (``{"@value": ..., "@language": ...}``, as read from RDF or JSON-LD) keep their own tag;
     other values are in the record's ``lang``. A field of one value keeps one per language."""
+    if type(raw) is str:  # most values: one text, in the record's language
+        return [(lang, raw)]
     items = raw if isinstance(raw, list) else [raw]
     if not any(is_lang(v) for v in items):
         return [(lang, raw)]
@@ -58,7 +43,7 @@ def by_language(raw: Any, lang: str, multi: bool) -> list[tuple[str, Any]]:
     return [(tag, values if multi else values[0]) for tag, values in groups.items()]
 
 
-def field_value(spec: FieldSpec, raw: Any, ctx: transforms.Context) -> Any:
+def field_value(field: Plan, raw: Any, ctx: transforms.Context) -> Any:
     """A raw value (of one language) as the field keeps it: an object's name, through the
     value map, then the transforms; None when nothing is left."""
     value = raw
@@ -69,127 +54,124 @@ def field_value(spec: FieldSpec, raw: Any, ctx: transforms.Context) -> Any:
         value = [v for v in value if v not in paths.EMPTY] or None
     if value is None:
         return None
-    if spec.value_map:
+    if field.value_map:
         if isinstance(value, list):
-            mapped = [_mapped(spec, v, ctx) for v in value]
+            mapped = [_mapped(field, v, ctx) for v in value]
             value = [v for v in mapped if v is not None] or None
         else:
-            value = _mapped(spec, value, ctx)
+            value = _mapped(field, value, ctx)
         if value is None:
             return None
         if isinstance(value, dict) or (
             isinstance(value, list) and any(isinstance(v, dict) for v in value)
         ):
             return value  # kept as text: no transform types what the map did not know
-    for name in spec.transforms:
+    for name, step in field.steps:
         if value is None:
             return None
-        if isinstance(value, list) and name != "split" and spec.multi:
-            value = [v for v in (transforms.REGISTRY[name](x, ctx) for x in value) if v is not None]
+        if isinstance(value, list) and name != "split" and field.multi:
+            value = [v for v in (step(x, ctx) for x in value) if v is not None]
             value = value or None
         else:
-            value = transforms.REGISTRY[name](value, ctx)
+            value = step(value, ctx)
     if isinstance(value, str) and not value.strip():
         return None
     return value
 
 
-def _mapped(spec: FieldSpec, value: Any, ctx: transforms.Context) -> Any:
+def _mapped(field: Plan, value: Any, ctx: transforms.Context) -> Any:
     """A value through the field's value map. A value the map does not name is kept (as
     text where the field writes IRIs or concepts) and flagged; one that already is a value
     the map gives is taken as it is."""
     if value in paths.EMPTY or isinstance(value, dict | list):
         return value if value not in paths.EMPTY else None
     key = normal(value)
-    if key in spec.value_map:
-        return spec.value_map[key]
-    if key in {normal(v) for v in spec.value_map.values()}:
+    if key in field.value_map:
+        return field.value_map[key]
+    if key in {normal(v) for v in field.value_map.values()}:
         return value
     ctx.warn("unmapped_value", value)
-    if spec.value in ("iri", "concept") and not spec.transforms:
+    if field.kind in ("iri", "concept") and not field.steps:
         return {"text": str(value).strip()}
     return value
 
 
 def field_triples(
-    spec: FieldSpec,
-    s: URIRef,
+    field: Plan,
+    s: str,
     value: Any,
     lang: str,
     org_name: str,
     suffix: str,
     ctx: transforms.Context,
 ) -> list[Triple]:
-    """The triples of a field's value about ``s`` (or about the field's node of ``s``; a list
-    of objects numbers its nodes with ``suffix``)."""
+    """The statements of a field's value about ``s`` (or about the field's node of ``s``; a
+    list of objects numbers its nodes with ``suffix``)."""
     out: list[Triple] = []
-    subject: URIRef = s
-    if spec.node:
-        subject = URIRef(f"{s}#{spec.node.id}{suffix}")
-        out.append((s, spec.node.via, subject))
-        if spec.node.type is not None:
-            out.append((subject, _TYPE, spec.node.type))
-        if spec.node.name_property is not None and org_name:
-            out.append((subject, spec.node.name_property, _plain(org_name)))
+    subject = s
+    if field.node is not None:
+        fragment, via, node_type, name_property = field.node
+        subject = nt.node_iri(s, fragment + suffix)
+        out.append((s, via, subject))
+        if node_type is not None:
+            out.append((subject, _TYPE, node_type))
+        if name_property is not None and org_name:
+            out.append((subject, name_property, nt.plain(org_name)))
     for v in value if isinstance(value, list) else [value]:
-        term, prop = _term(spec, v, lang, ctx)
-        if term is None:
-            continue
+        term, prop = _term(field, v, lang, ctx)
         if prop is None:
-            prop = spec.property
-        elif spec.fallback is not None and prop == spec.fallback:
-            subject_ = s  # text that could not be typed is kept on the description itself
-            out.append((subject_, prop, term))
+            prop = field.prop
+        elif prop == field.fallback:
+            out.append((s, prop, term))  # text that could not be typed: on the description
             continue
         assert prop is not None
         out.append((subject, prop, term))
     return out
 
 
-def _term(
-    spec: FieldSpec, v: Any, lang: str, ctx: transforms.Context
-) -> tuple[Node | None, URIRef | None]:
+def _term(field: Plan, v: Any, lang: str, ctx: transforms.Context) -> tuple[str, str | None]:
+    """A value's term, and the property it goes with when not the field's own."""
     if isinstance(v, dict) and "text" in v:
-        literal = Literal(v["text"], lang=lang)
-        return (literal, spec.fallback) if spec.fallback is not None else (literal, None)
-    kind = spec.value
+        return nt.text(v["text"], lang), field.fallback
+    kind = field.kind
     if kind == "text":
-        return Literal(str(v), lang=lang), None
+        return nt.text(str(v), lang), None
     if kind == "string":
-        return _plain(str(v)), None
+        return nt.plain(str(v)), None
     if kind in ("concept", "iri"):
-        return _link(spec, v["iri"] if isinstance(v, dict) else str(v), None, lang, ctx)
+        return _link(field, v["iri"] if isinstance(v, dict) else str(v), None, lang, ctx)
     if kind == "boolean":
-        return (_TRUE if v else _FALSE), None
+        return (nt.TRUE if v else nt.FALSE), None
     if kind == "date":
         ((dtype, lexical),) = v.items()
-        return _typed(lexical, dtype), None
+        return nt.typed(lexical, dtype), None
     if kind == "contact":
         if "email" in v:
-            return _link(spec, v["email"], VCARD.hasEmail, lang, ctx, "invalid_contact")
-        return _link(spec, v["iri"], VCARD.hasURL, lang, ctx, "invalid_contact")
+            return _link(field, v["email"], _HAS_EMAIL, lang, ctx, "invalid_contact")
+        return _link(field, v["iri"], _HAS_URL, lang, ctx, "invalid_contact")
     raise ValueError(kind)
 
 
 def _link(
-    spec: FieldSpec,
+    field: Plan,
     value: str,
-    prop: URIRef | None,
+    prop: str | None,
     lang: str,
     ctx: transforms.Context,
     code: str = "invalid_link",
-) -> tuple[Node | None, URIRef | None]:
+) -> tuple[str, str | None]:
     """An IRI the store takes; anything else is text, flagged. The transforms (``iri``,
     ``contact``) check this already: here it holds for a mapping that writes IRIs without
     them, so that no record's value can ever fail a publish."""
-    if terms.valid_iri(value):
-        return URIRef(value), prop
-    ctx.warn(code, value)
-    return _term(spec, {"text": value}, lang, ctx)
+    try:
+        return nt.iri(value), prop
+    except ValueError:
+        ctx.warn(code, value)
+        return _term(field, {"text": value}, lang, ctx)
 
 
 def each_triples(
-    spec: FieldSpec, raw: Any, s: URIRef, lang: str, org_name: str, ctx: transforms.Context
+    field: Plan, raw: Any, s: str, lang: str, org_name: str, ctx: transforms.Context
 ) -> tuple[list[Triple], list[dict[str, Any]]]:
     """A list of objects (impact assessments, risks, ...): a node per object, the sub-fields
     read from each."""
@@ -198,7 +180,7 @@ def each_triples(
     kept = []
     for i, item in enumerate(it for it in items if isinstance(it, dict)):
         row: dict[str, Any] = {}
-        for sub in spec.each:
+        for sub in field.each:
             sub_raw = sub.constant if sub.constant is not None else first_value(item, sub.sources)
             if sub_raw is None:
                 sub_raw = sub.default
@@ -216,19 +198,19 @@ def each_triples(
 
 
 def identity_triples(
-    s: URIRef, ident: dict[str, str | None], org_iri: str, org_name: str
+    s: str, ident: dict[str, str | None], org_iri: str, org_name: str
 ) -> list[Triple]:
     """What identifies the registration; the validate stage's must-rules look at these."""
     out: list[Triple] = [(s, _TYPE, _DESCRIPTION)]
     lars, source_id = ident.get("lars"), ident.get("source_id")
     if lars or source_id:
-        out.append((s, _IDENTIFIER, _plain(lars or source_id or "")))
+        out.append((s, _IDENTIFIER, nt.plain(lars or source_id or "")))
     if lars:
-        out.append((s, _LARS, _plain(lars)))
+        out.append((s, _LARS, nt.plain(lars)))
     if source_id:
-        out.append((s, _SOURCE_ID, _plain(source_id)))
+        out.append((s, _SOURCE_ID, nt.plain(source_id)))
     if org_iri:
-        out.append((s, _PUBLISHER, URIRef(org_iri)))
+        out.append((s, _PUBLISHER, nt.iri(org_iri)))
     if org_name:
-        out.append((s, _ORG_NAME, _plain(org_name)))
+        out.append((s, _ORG_NAME, nt.plain(org_name)))
     return out

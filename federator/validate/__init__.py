@@ -51,7 +51,7 @@ def issue(
 def check(rec: MappedRecord, mapping: Mapping) -> list[dict[str, Any]]:
     """Every issue of one record against the shapes, errors first."""
     out: list[dict[str, Any]] = []
-    index = shapes.index(rec.triples())
+    index = shapes.index(rec.nt_triples())
     for v in shapes.validate_index(index):
         rule = v.rule
         if v.value is None and rule.kind == "max":

@@ -6,6 +6,8 @@ its Dutch label), the value when there is one, and what to do.
 
 from __future__ import annotations
 
+import functools
+
 # code -> (severity, English, Dutch); {field}, {label}, {value}, {limit} are filled in.
 RULES: dict[str, tuple[str, str, str]] = {
     "missing_identifier": (
@@ -106,6 +108,8 @@ RULES: dict[str, tuple[str, str, str]] = {
 MAPPING_ONLY = frozenset({"unreadable_characters", "foreign_organisation", "unmapped_value"})
 
 
+# Most messages repeat (a field missing from many records): each is written once.
+@functools.lru_cache(maxsize=4096)
 def render(
     code: str, *, field: str = "", label: str = "", value: str = "", limit: int | None = None
 ) -> tuple[str, str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import random
 from typing import Any
 
 import pytest
@@ -114,6 +116,36 @@ def test_text_tidies_every_kind_of_whitespace_as_the_slow_path_does() -> None:
         if c.isspace() and c not in (" ", "\n"):
             assert transforms.text(f"a{c}b", Context("x")) == "a b", hex(ord(c))
     assert transforms.text("a\nb", Context("x")) == "a\nb"
+
+
+def _tidied(s: str) -> str | None:
+    """What ``text`` made of a text of markup before lines that are tidy already were kept as
+    they are: every line split at its whitespace and joined with single spaces."""
+    if "<" in s:
+        s = transforms._TAG.sub("", transforms._BLOCK.sub("\n", s))
+    s = html.unescape(s).replace("\r\n", "\n").replace("\xa0", " ")
+    lines = [" ".join(line.split()) for line in s.split("\n")]
+    return "\n".join(line for line in lines if line).strip() or None
+
+
+def test_text_keeps_tidy_lines_as_splitting_and_joining_them_would() -> None:
+    # Every whitespace character, markup, entities and words, in 20,000 random texts.
+    spaces = [c for c in map(chr, range(0x110000)) if c.isspace()]
+    pieces = [*spaces, "a", "bc", " ", "  ", "<p>", "</p>", "<br>", "&amp;", "&nbsp;", "&#10;"]
+    pieces += ["&lt;", "<b>x</b>", "\r\n", "é", "\U0001f600"]
+    rng = random.Random(7)
+    for _ in range(20000):
+        s = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+        if "  " in s or transforms._UNTIDY.search(s):  # what takes the slow path
+            assert transforms.text(s, Context("x")) == _tidied(s), repr(s)
+
+
+def test_what_takes_the_slow_path_is_what_the_one_scan_found() -> None:
+    # ``_untidy`` asks ``isprintable`` first: every character, alone and in a text.
+    for c in map(chr, range(0x110000)):
+        for s in (c, f"ab{c}cd", f"{c} ", f"x  {c}"):
+            expected = "  " in s or transforms._UNTIDY.search(s) is not None
+            assert transforms._untidy(s) == expected, hex(ord(c))
 
 
 @pytest.mark.parametrize(
