@@ -141,7 +141,9 @@ def _issue_references(db: sqlite3.Connection) -> None:
     referred to it (the records change later). ``pruned_origins``: runs pruned from
     ``source_runs`` whose issues stay while a kept run refers to them.
     """
-    db.execute("ALTER TABLE source_runs ADD COLUMN warnings_from TEXT")
+    # Every migration may run again on a file that predates numbering (``user_version`` 0).
+    if "warnings_from" not in {r[1] for r in db.execute("PRAGMA table_info(source_runs)")}:
+        db.execute("ALTER TABLE source_runs ADD COLUMN warnings_from TEXT")
     db.execute(
         "CREATE INDEX IF NOT EXISTS source_runs_by_origin "
         "ON source_runs (source, warnings_from) WHERE warnings_from IS NOT NULL"
