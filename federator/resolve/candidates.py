@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 RecordKey = tuple[str, str]  # (source id, native id)
 
@@ -38,8 +39,8 @@ class Candidate:
     # belonging to one; None: a national-level register does.
     many: bool | None = None
 
-    @property
-    def key(self) -> RecordKey:
+    @cached_property
+    def key(self) -> RecordKey:  # kept: resolution asks for it many times per record
         return (self.source, self.native_id)
 
     @property
@@ -70,3 +71,12 @@ class Cluster:
 class Clustering:
     clusters: list[Cluster]  # every candidate is in exactly one cluster (singletons too)
     uncertain: list[Evidence] = field(default_factory=list)  # borderline pairs, for review
+
+
+def made(**fields: object) -> Candidate:
+    """``Candidate(**fields)``, every field given in field order, made without the frozen
+    class's ``__init__`` (an ``object.__setattr__`` a field, half the cost of making one):
+    the resolve stage makes one per registration."""
+    c = object.__new__(Candidate)
+    c.__dict__.update(fields)
+    return c

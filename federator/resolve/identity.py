@@ -12,6 +12,7 @@ of the first member's key (so a rebuilt state mints the same IRIs), made unique 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,12 +32,23 @@ class Assignment:
 
 
 def mint(key: RecordKey, taken: set[str] | dict[str, object]) -> str:
-    base = uuid.uuid5(NAMESPACE, f"{key[0]}\x1f{key[1]}").hex[:20]
-    token, n = base, 1
+    token, n = _uuid5_hex20(f"{key[0]}\x1f{key[1]}"), 1
     while token in taken:
         n += 1
-        token = uuid.uuid5(NAMESPACE, f"{key[0]}\x1f{key[1]}\x1f{n}").hex[:20]
+        token = _uuid5_hex20(f"{key[0]}\x1f{key[1]}\x1f{n}")
     return token
+
+
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
+def _uuid5_hex20(name: str) -> str:
+    """``uuid.uuid5(NAMESPACE, name).hex[:20]``, without making the UUID: the name's SHA-1
+    after the namespace, its version (5) and variant (RFC 4122) bits set."""
+    head = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode()).digest()[:10])
+    head[6] = (head[6] & 0x0F) | 0x50
+    head[8] = (head[8] & 0x3F) | 0x80
+    return head.hex()
 
 
 def assign(
@@ -54,7 +66,7 @@ def assign(
     result = Assignment(token_of={})
     # Which clusters claim each existing token, and with how many members.
     claims: dict[str, list[tuple[int, int]]] = {}
-    for i, members in enumerate(clusters):
+    for i, members in enumerate(clusters if previous else ()):
         counts: dict[str, int] = {}
         for key in members:
             tok = previous.get(key)
@@ -74,13 +86,14 @@ def assign(
         return str(canonicals.get(tok, {}).get("created") or ""), tok
 
     tokens: list[str] = []
+    withdrawn = withdrawn or {}
     for i, members in enumerate(clusters):
-        mine = sorted(held.get(i, ()), key=oldest_first)
+        mine = sorted(held[i], key=oldest_first) if i in held else None
         if mine:
             token = mine[0]  # the oldest survives a merge
             for other in mine[1:]:
                 result.replaced[other] = token
-        elif back := _retired_tokens(members, withdrawn or {}, canonicals, claims):
+        elif withdrawn and (back := _retired_tokens(members, withdrawn, canonicals, claims)):
             token = min(back, key=oldest_first)
             claims[token] = [(0, i)]  # no later cluster takes it too
         else:
@@ -92,8 +105,9 @@ def assign(
             result.token_of[key] = token
     # Then, once every cluster that could take a retired IRI back has: a returning record's
     # old IRI that no cluster took back leads to the one its record came back to.
-    for i, members in enumerate(clusters):
-        for old in _retired_tokens(members, withdrawn or {}, canonicals, claims):
+    back_in = (i for i, members in enumerate(clusters) if not withdrawn.keys().isdisjoint(members))
+    for i in back_in if withdrawn else ():
+        for old in _retired_tokens(clusters[i], withdrawn, canonicals, claims):
             claims[old] = [(0, i)]
             result.replaced[old] = tokens[i]
     for tok, keys in kept.items():

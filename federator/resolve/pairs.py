@@ -6,6 +6,7 @@ processes: at 100,000 registrations the pairwise comparison is most of resolutio
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import defaultdict
@@ -62,7 +63,15 @@ def similar_in_blocks(blocks: list[list[Candidate]], floor: float) -> list[Found
 
 
 def _part(blocks: list[list[Candidate]], floor: float) -> list[Found]:
-    return [block_pairs(b, floor) for b in blocks]
+    """A worker's part. The garbage collector is off while it runs, as in the main process
+    (``resolve.collector_paused``): what comparing makes lives until the part is done."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return [block_pairs(b, floor) for b in blocks]
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _groups(records: Sequence[Candidate]) -> list[list[int]]:

@@ -29,19 +29,23 @@ organisation only (never on other organisations'), so it is stable across runs u
 organisation's registrations change.
 
 Speed: a ``Profile`` holds one record's folded words, sentences and trigrams; a ``Block``
-numbers the items that several of an organisation's records share and turns each record's
-sets into integer bit masks, so the text features of a pair are a few AND-and-popcount
-operations. The title is compared (rapidfuzz) only for pairs whose text could still lift
-them over the floor.
+numbers the items that many of an organisation's records share and turns each record's sets
+into integer bit masks, so the text features of a pair are a few AND-and-popcount
+operations; items only few records hold are counted from their holders instead, which keeps
+the masks short (``_Shared``). The title is compared (rapidfuzz) only for pairs whose text
+could still lift them over the floor.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter, defaultdict, deque
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, repeat
+from typing import Any
 from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
@@ -387,27 +391,57 @@ def _combine(
     return max(0.0, min(1.0, total / weight * replaced + nudge))
 
 
-def _masks(
-    sets: Sequence[frozenset[Hashable]], groups: Sequence[Sequence[int]]
-) -> list[tuple[int, int]]:
-    """Each set as (bit mask, size). Only items found in two or more groups (sources) get a
-    bit: the others can never be shared by a compared pair, and most words and trigrams of
-    a text are its own."""
+def _common(sets: Sequence[frozenset[Hashable]], groups: Sequence[Sequence[int]]) -> frozenset[Any]:
+    """The items found in two or more groups (sources): the others can never be shared by a
+    compared pair, and most words and trigrams of a text are its own."""
     seen: frozenset[Hashable] = frozenset()
     common: frozenset[Hashable] = frozenset()
     for group in groups:
         union = frozenset().union(*(sets[i] for i in group))
         common |= union & seen
         seen |= union
-    ids = {item: k for k, item in enumerate(common)}
-    size = (len(ids) + 8) // 8
-    out = []
-    for s in sets:
-        bits = bytearray(size)
-        for k in map(ids.__getitem__, s & common):
-            bits[k >> 3] |= 1 << (k & 7)
-        out.append((int.from_bytes(bits, "little"), len(s)))
-    return out
+    return common
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """One kind of item (words, sentences, trigrams or lawful-basis words) of a block's
+    records, for counting how many two records share. Only items found in two or more groups
+    count (``_common``). An item many records hold is a bit of their masks: a pair's
+    count of them is one AND-and-popcount. An item few hold would only widen every mask for
+    the sake of few pairs: it is counted per pair of its holders instead."""
+
+    masks: list[int]  # per record: its items many records hold
+    sizes: list[int]  # per record: how many items it has (shared or not)
+    few: list[tuple[list[int], ...]]  # per record: the records holding each of its other items
+
+    def counts(self, i: int, masks: list[int], position: dict[int, list[int]]) -> list[int]:
+        """How many items record i shares with each record of a list: ``masks``, their
+        masks; ``position``: where each record is in it."""
+        counts = list(map(int.bit_count, map(self.masks[i].__and__, masks)))
+        if self.few[i]:
+            for j, n in Counter(chain.from_iterable(self.few[i])).items():
+                for p in position.get(j, ()):
+                    counts[p] += n
+        return counts
+
+
+FEW = 16  # items held by at most this many of a block's records are counted per pair
+
+
+def _shared(sets: Sequence[frozenset[Hashable]], groups: Sequence[Sequence[int]]) -> _Shared:
+    common = _common(sets, groups)
+    held = [s & common for s in sets]
+    many = frozenset(item for item, n in Counter(chain.from_iterable(held)).items() if n > FEW)
+    bit = {item: 1 << k for k, item in enumerate(many)}
+    masks = [sum(map(bit.__getitem__, s & many)) for s in held]  # distinct bits: sum is OR
+    rest = [s - many for s in held]
+    holders: defaultdict[Hashable, list[int]] = defaultdict(list)
+    for r, items in enumerate(rest):
+        # holders[item].append(r) for each item, in C: this runs for most items of a block
+        deque(map(list.append, map(holders.__getitem__, items), repeat(r)), maxlen=0)
+    few = [tuple(map(holders.__getitem__, items)) for items in rest]
+    return _Shared(masks, [len(s) for s in sets], few)
 
 
 class Block:
@@ -421,30 +455,22 @@ class Block:
         self.profiles = list(profiles)
         if groups is None:
             groups = [[i] for i in range(len(self.profiles))]
-        # Per record: (mask, size) of its words, sentences, trigrams and lawful-basis words.
-        self._rows = list(
-            zip(
-                _masks([p.words for p in self.profiles], groups),
-                _masks([p.sentences for p in self.profiles], groups),
-                _masks([p.shingles for p in self.profiles], groups),
-                _masks([p.law for p in self.profiles], groups),
-                strict=True,
-            )
+        # The words, sentences, trigrams and lawful-basis words of the records.
+        self._shared = tuple(
+            _shared([getattr(p, kind) for p in self.profiles], groups)
+            for kind in ("words", "sentences", "shingles", "law")
         )
         # Rare trigrams: in no more records than there are registers (one registration's
-        # copies), so not the organisation's template text.
-        counts: dict[int, int] = {}
-        for p in self.profiles:
-            for h in p.shingles:
-                counts[h] = counts.get(h, 0) + 1
+        # copies), so not the organisation's template text. Per record: those of them found
+        # in two or more groups (the only ones a compared pair can share), and how many it has.
         most = max(2, len(groups))
-        rare = [frozenset(h for h in p.shingles if counts[h] <= most) for p in self.profiles]
-        self._rare = _masks(rare, groups)
+        counts = Counter(chain.from_iterable(p.shingles for p in self.profiles))
+        frequent = frozenset(h for h, n in counts.items() if n > most)
+        rare = [p.shingles - frequent for p in self.profiles]
+        common = _common(rare, groups)
+        self._rare = [(r & common, len(r)) for r in rare]
         # Title words that are the organisation's house style.
-        words: dict[str, int] = {}
-        for p in self.profiles:
-            for w in set(p.title_words):
-                words[w] = words.get(w, 0) + 1
+        words = Counter(chain.from_iterable(set(p.title_words) for p in self.profiles))
         least = max(GENERIC_MIN, GENERIC_SHARE * len(self.profiles))
         self.generic = frozenset(w for w, n in words.items() if n >= least)
 
@@ -458,29 +484,48 @@ class Block:
         """Every pair of a record in ``left`` and one in ``right`` that can reach ``floor``,
         with its features. The cheap text features come first; the title is compared only
         when it could still lift the pair over the floor. (Inlined: this is the hot loop.)"""
-        rows, profiles = self._rows, self.profiles
+        profiles, right = self.profiles, list(right)
         need = floor - MAX_NUDGE  # the weighted mean a pair needs, nudged at best
+        position: dict[int, list[int]] = defaultdict(list)
+        for p, j in enumerate(right):
+            position[j].append(p)
+        # Per kind of item, the masks and sizes of the records of ``right``, in order.
+        words, sentences, shingles, law_words = self._shared
+        columns = [([k.masks[j] for j in right], [k.sizes[j] for j in right]) for k in self._shared]
+        (cw, cn), (cs, cm), (ch, ck), (cl, cq) = columns
+        none = repeat(0)
+        w_title, w_text, w_law = W_TITLE, W_TEXT, W_LAW
         for i in left:
-            (wa, na), (sa, ma), (ha, ka), (la, qa) = rows[i]
+            na, ma, ka, qa = (
+                words.sizes[i],
+                sentences.sizes[i],
+                shingles.sizes[i],
+                law_words.sizes[i],
+            )
             pa = profiles[i]
-            for j in right:
-                (wb, nb), (sb, mb), (hb, kb), (lb, qb) = rows[j]
-                total, weight = 0.0, W_TITLE
+            # What i shares with each record of ``right``: words, sentences, trigrams, law.
+            sw = words.counts(i, cw, position) if na else none
+            ss = sentences.counts(i, cs, position) if ma else none
+            sh = shingles.counts(i, ch, position) if ka else none
+            sl = law_words.counts(i, cl, position) if qa else none
+            pairs = zip(right, sw, cn, ss, cm, sh, ck, sl, cq, strict=False)  # ``none`` is endless
+            for j, w, nb, s, mb, h, kb, x, qb in pairs:
+                # (``a if a < b else b`` is ``min(a, b)``, without the call: this runs for
+                # every pair.)
+                total, weight = 0.0, w_title
                 text = law = None
                 if na and nb:
-                    shared = (wa & wb).bit_count()
-                    text = 0.5 * shared / min(na, nb) + shared / (na + nb)
+                    text = 0.5 * w / (na if na < nb else nb) + w / (na + nb)
                     if ma and mb:
-                        text += (sa & sb).bit_count() / min(ma, mb)
+                        text += s / (ma if ma < mb else mb)
                     if ka and kb:
-                        text += (ha & hb).bit_count() / min(ka, kb)
+                        text += h / (ka if ka < kb else kb)
                     text /= 3.0
-                    total, weight = W_TEXT * text, W_TITLE + W_TEXT
+                    total, weight = w_text * text, w_title + w_text
                 if qa and qb:
-                    shared = (la & lb).bit_count()
-                    law = 0.5 * shared / min(qa, qb) + shared / (qa + qb)
-                    total, weight = total + W_LAW * law, weight + W_LAW
-                if (total + W_TITLE) / weight < need:
+                    law = 0.5 * x / (qa if qa < qb else qb) + x / (qa + qb)
+                    total, weight = total + w_law * law, weight + w_law
+                if (total + w_title) / weight < need:
                     continue
                 pb = profiles[j]
                 title = title_similarity(pa.title, pb.title)
@@ -498,7 +543,7 @@ class Block:
         are copies of each other, is forgiven; texts that each have their own wording and
         share none of it mark siblings."""
         (ra, na), (rb, nb) = self._rare[i], self._rare[j]
-        own = (ra & rb).bit_count() / min(na, nb) if na and nb else None
+        own = len(ra & rb) / min(na, nb) if na and nb else None
         if replaced < 1.0:
             left_a, left_b = leftovers(pa.title_words, pb.title_words)
             core_a = [c for c in map(_core, left_a) if c]
