@@ -83,6 +83,9 @@ def timed_child(args: list[str], rss_file: Path | None = None) -> tuple[float, d
     env = {**os.environ}
     if rss_file:
         env["BENCH_RSS_FILE"] = str(rss_file)
+    # What the last command wrote (a cold run writes about a gigabyte at 20,000) is written
+    # out first: otherwise its writeback lands on this command's fsyncs, whichever it is.
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO
