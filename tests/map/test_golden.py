@@ -242,7 +242,10 @@ def outcome(source: SourceConfig, path: Path | None) -> dict[str, Any]:
         assert isinstance(stored, bytes)
         assert json.loads(stored) == body  # the stored form is the body, nothing else
         bodies.append(f"{body['native_id']} {_hash(stored)}")  # the body holds the digest
-    issues = [codec.dumps(i, sort_keys=True) for i in batch.issues]
+    # A message may name the mapping file by its path: the same wherever the clone is.
+    issues = [
+        codec.dumps(i, sort_keys=True).replace(str(REPO).encode(), b"<repo>") for i in batch.issues
+    ]
     return {
         "bodies": bodies,
         "rejected": batch.rejected,
