@@ -478,11 +478,13 @@ class _SearchIndex:
         self.prepared: Prepared | None = None
         self.log = log.get("federator.run")
 
-    def prepare(self, identities_kept: bool = False) -> None:
+    def prepare(
+        self, identities_kept: bool = False, at_hand: dict[str, list[dict[str, Any]]] | None = None
+    ) -> None:
         try:
             with self.timeline.stage("search index"):
                 self.prepared = prepare_search_index(
-                    self.config, self.state, identities_kept=identities_kept
+                    self.config, self.state, identities_kept=identities_kept, at_hand=at_hand
                 )
         except Exception as exc:
             self.log.error("search.index.failed", error=repr(exc))

@@ -31,6 +31,7 @@ from federator.publish.quality import quality_graph
 from federator.publish.store import GraphStream, Patch
 from federator.records import Fresh
 from federator.resolve import Resolution, federation_organisations
+from federator.resolve.candidates import RecordKey
 from federator.resolve.organisations import Organisations, register_of, widen
 from federator.state import SourceRun, State, now
 from federator.timeline import Timeline
@@ -249,13 +250,14 @@ class Publisher:
         runs: dict[str, SourceRun],
         plan: Plan,
         resolution: Resolution | None,
-        while_loading: Callable[[], object] | None = None,
+        while_loading: Callable[[dict[str, list[dict[str, Any]]] | None], object] | None = None,
     ) -> None:
         """Write what ``plan`` says (with ``resolution``, the resolve stage's answer to it,
         unless the plan is unchanged), then commit the state: the store first, the state
         only once the store holds every graph. ``while_loading`` is called once the state's
         writes are in the (uncommitted) transaction and before the store's last loads are
-        waited for: work that reads the new state (the search index) goes there."""
+        waited for: work that reads the new state (the search index) goes there; it is given
+        every algorithm's record bodies when this publish wrote all of them (``_at_hand``)."""
         fresh, stamp = plan.fresh, plan.stamp
         self.finish_preloads()
         started = time.perf_counter()
@@ -294,7 +296,7 @@ class Publisher:
             # The state's big writes go into the transaction while the last loads land;
             # nothing is committed before the store holds every graph, and a crash or an
             # error before the commit rolls all of it back.
-            self._write_records(db, run_id, fresh, plan.validators, stamp, blocks)
+            stored = self._write_records(db, run_id, fresh, plan.validators, stamp, blocks)
             if resolution is not None:
                 a = resolution.assignment
                 self.state.put_identities(
@@ -302,7 +304,7 @@ class Publisher:
                 )
                 self.state.put_organisation_aliases(db, resolution.organisations.new, stamp)
             if while_loading is not None:
-                while_loading()
+                while_loading(_at_hand(plan, resolution, stored))
             self.store.flush()
             self.timeline.mark("store", self._loading, time.perf_counter())
             if plan.rebuild:  # every graph was written: which of them say something new
@@ -509,14 +511,18 @@ class Publisher:
         validators: dict[str, dict[str, str | None]],
         stamp: str,
         blocks: Blocks | None,
-    ) -> None:
-        """Records, unified blocks and HTTP validators of this run."""
+    ) -> set[RecordKey]:
+        """Records, unified blocks and HTTP validators of this run; the records written."""
         if blocks is not None:
             blocks.commit(db)
         self.state.put_validators(db, validators)
+        written: set[RecordKey] = set()
         for sid, f in fresh.items():
-            self._commit_records(db, run_id, sid, f, stamp)
+            written.update(
+                (sid, native) for native in self._commit_records(db, run_id, sid, f, stamp)
+            )
         self.state.drop_sources_except(db, {s.id for s in self.config.sources})
+        return written
 
     def _write_run(self, db: Any, run_id: str, runs: dict[str, SourceRun]) -> None:
         """The run log, last."""
@@ -526,8 +532,9 @@ class Publisher:
         outcome = "synced" if all(r.outcome == "synced" for r in runs.values()) else "failed"
         self.state.end_run(db, run_id, outcome)
 
-    def _commit_records(self, db: Any, run_id: str, sid: str, f: Fresh, stamp: str) -> None:
-        """Write what changed in one source's records, and log it in the change feed."""
+    def _commit_records(self, db: Any, run_id: str, sid: str, f: Fresh, stamp: str) -> list[str]:
+        """Write what changed in one source's records, and log it in the change feed; the
+        native ids of the records written."""
         current = {b["native_id"]: b for b in f.bodies}
         changes, mapped_again = [], []
         for native, body in current.items():
@@ -562,6 +569,26 @@ class Publisher:
         gone = [(sid, native) for native in f.previous if native not in current]
         changes += [(run_id, stamp, sid, native, "delete") for _, native in gone]
         self.state.put_records(db, rows(), gone, changes)
+        return mapped_again
+
+
+def _at_hand(
+    plan: Plan, resolution: Resolution | None, written: set[RecordKey]
+) -> dict[str, list[dict[str, Any]]] | None:
+    """Every algorithm's record bodies (token -> bodies) when this publish resolved and wrote
+    every record (a cold run, a remap of everything): then the bodies in hand are what state
+    holds, ``changed_at`` included, and the search index need not read them all back (at
+    100,000 registrations 2.5 s of the publish). Otherwise None."""
+    if resolution is None or plan.scope is not None:
+        return None
+    token_of = resolution.assignment.token_of
+    if written != token_of.keys():
+        return None
+    by_key = {(b["source"], b["native_id"]): b for v in plan.views for b in v.records}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for key, token in token_of.items():
+        groups.setdefault(token, []).append(by_key[key])
+    return groups
 
 
 def _date(body: dict[str, Any], f: Fresh, stamp: str) -> None:

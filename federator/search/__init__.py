@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -34,6 +34,7 @@ from federator.state.search import (
     match_expression,
     read_meta,
     record_rows,
+    records_at_hand,
     records_by_algorithm,
 )
 
@@ -210,13 +211,20 @@ def update(config: Config, state: State, force: bool = False) -> Updated:
 
 
 def prepare(
-    config: Config, state: State, force: bool = False, *, identities_kept: bool = False
+    config: Config,
+    state: State,
+    force: bool = False,
+    *,
+    identities_kept: bool = False,
+    at_hand: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> Prepared:
     """The index as ``state`` now says, written beside the current one: a publish prepares
     it inside its transaction, while the store's last loads land, and puts it in place
     (``Prepared.swap``) once the state is committed, or drops it (``Prepared.abandon``).
     ``identities_kept``: the publish assigned no identity (nothing was resolved), so an
-    index that followed the last change and the same settings is in step as it stands."""
+    index that followed the last change and the same settings is in step as it stands.
+    ``at_hand``: every algorithm's record bodies as state now holds them (token -> bodies),
+    when the publish has them all: a new build reads them there, not from state."""
     started = time.perf_counter()
     data_dir = config.data_dir
     meta, indexed = read_meta(data_dir)
@@ -246,9 +254,12 @@ def prepare(
     docs: Iterator[Doc]
     try:
         if rebuild:
-            docs = (
-                document(t, m, priorities, aliases) for t, m in records_by_algorithm(state, FIELDS)
+            groups = (
+                records_by_algorithm(state, FIELDS)
+                if at_hand is None
+                else records_at_hand(at_hand, FIELDS)
             )
+            docs = (document(t, m, priorities, aliases) for t, m in groups)
             n = writer.add(docs)
             writer.add_history(state, 0)
         else:

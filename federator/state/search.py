@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -330,6 +330,18 @@ def records_by_algorithm(
         group.append(slim_body(packed, changed_at, wanted))
     if group:
         yield str(token), group
+
+
+def records_at_hand(
+    groups: Mapping[str, list[dict[str, Any]]], fields: Collection[str]
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """``records_by_algorithm`` from bodies a publish holds (token -> its records' bodies, as
+    state now holds them, ``changed_at`` included): the same groups in the same order, each
+    body cut as ``slim_body`` cuts it, without reading every body back from state."""
+    wanted = frozenset(fields)
+    for token in sorted(groups):
+        members = sorted(groups[token], key=lambda b: (b["source"], b["native_id"]))
+        yield token, [{**_kept(b, wanted), "changed_at": b["changed_at"]} for b in members]
 
 
 # -- writing -------------------------------------------------------------------------------

@@ -15,10 +15,11 @@ import pytest
 
 from federator import codec, config, orgs, search
 from federator.records import by_survivorship
+from federator.sim import RegisterServer
 from federator.state import State
 from federator.state import search as index
 
-from .serverkit import Published
+from .serverkit import Published, agency_registers, configure, run_once
 
 CITY = "https://identifier.overheid.nl/tooi/id/gemeente/gm0344"
 MINTED = "https://algoritmes.example.org/id/organisation/politie"
@@ -372,3 +373,46 @@ def by_token(
         return docs, facets, themes, answers
     finally:
         db.close()
+
+
+def test_a_cold_run_builds_from_the_bodies_in_hand_what_state_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A publish that wrote every record hands the search index the bodies it holds (not
+    read back from state): each algorithm's records, cut and ordered as state gives them, and
+    the index a build from state makes."""
+    handed: list[Any] = []
+    read: list[str] = []
+    in_hand, from_state = search.records_at_hand, search.records_by_algorithm
+
+    def spy_in_hand(groups: Any, fields: Any) -> Any:
+        handed.append(groups)
+        read.append("in hand")
+        return in_hand(groups, fields)
+
+    def spy_state(*args: Any) -> Any:
+        read.append("state")
+        return from_state(*args)
+
+    monkeypatch.setattr(search, "records_at_hand", spy_in_hand)
+    monkeypatch.setattr(search, "records_by_algorithm", spy_state)
+    data_dir = tmp_path / "data"
+    with RegisterServer(agency_registers()) as registers:
+        path = configure(data_dir, registers)
+        run_once(path)
+        assert read == ["in hand"]
+        cold = index_rows(data_dir / "search.sqlite")
+        assert len(cold["docs"]) > 10 and cold["members"]
+        run_once(path)  # nothing changed: nothing resolved, nothing handed over
+        assert read == ["in hand"]
+    cfg = config.load(path)
+    state = State(cfg.data_dir)
+    try:
+        groups = list(in_hand(handed[0], search.FIELDS))
+        assert groups == list(from_state(state, search.FIELDS))
+        assert any(len(members) > 1 for _, members in groups)
+        assert search.update(cfg, state, force=True).how == "built"
+    finally:
+        state.close()
+    assert read == ["in hand", "state"]
+    assert index_rows(data_dir / "search.sqlite") == cold
