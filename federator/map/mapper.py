@@ -195,11 +195,7 @@ def _record_language(record: dict[str, Any], mapping: Mapping, given: str) -> st
     spec = mapping.field("name")
     raw = first_value(record, spec.sources) if spec else None
     items = raw if isinstance(raw, list) else [raw]
-    tags = [
-        str(v.get("@language") or given).lower()
-        for v in items
-        if isinstance(v, dict) and "@value" in v
-    ]
+    tags = [nt.tag_of(v, given) for v in items if isinstance(v, dict) and "@value" in v]
     if not tags or given in tags or any(not is_lang(v) for v in items):
         return given
     return tags[0]

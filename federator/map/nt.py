@@ -31,6 +31,18 @@ _RDFLIB_TAG = re.compile(r"^[a-zA-Z]+(?:-[a-zA-Z0-9]+)*$")
 _TAGS: set[str] = set()  # the tags seen good: a handful (nl, en, ...)
 
 
+def tag_of(value: dict[str, object], default: str) -> str:
+    """The language tag of a language value (``{"@value": ..., "@language": ...}``) in lower
+    case; ``default`` (the record's language) when it has none, or one no RDF text can carry
+    (a register's own value: it must not fail every record of its register)."""
+    tag = str(value.get("@language") or default).lower()
+    try:
+        text("", tag)
+    except ValueError:
+        return default.lower()
+    return tag
+
+
 def text(value: str, lang: str | None) -> str:
     """A text in a language (``Literal(value, lang=lang)``); plain without one."""
     if lang and lang not in _TAGS:

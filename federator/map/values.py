@@ -37,7 +37,7 @@ def by_language(raw: Any, lang: str, multi: bool) -> list[tuple[str, Any]]:
     groups: dict[str, list[Any]] = {}
     for v in items:
         if is_lang(v):
-            groups.setdefault(str(v.get("@language") or lang).lower(), []).append(v["@value"])
+            groups.setdefault(nt.tag_of(v, lang), []).append(v["@value"])
         elif v not in paths.EMPTY:
             groups.setdefault(lang, []).append(v)
     return [(tag, values if multi else values[0]) for tag, values in groups.items()]

@@ -246,3 +246,22 @@ def test_unmatched_names_renames_fields_and_nested_paths() -> None:
     rows = [{"Kenmerk": "1", "Naam algoritme": "A", "Korte omschrijving": "B"}]
     found = unmatched(rows, spec.load(MISTAKES / "missing-column.yaml"), own_only=True)
     assert [u["key"] for u in found] == ["rename.Omschrijving"]
+
+
+def test_a_language_tag_no_rdf_text_can_carry_is_the_records_language() -> None:
+    """A register's own ``@language`` that is no language tag (a hostile or broken value)
+    costs neither the register nor the record: the text is in the record's language."""
+    records = [
+        {"source_id": "a1", "name": [{"@value": "Naam", "@language": "en us!"}],
+         "organization": "Gemeente Utrecht",
+         "goal": [{"@value": "Doel", "@language": "nl"}, {"@value": "Aim", "@language": "-"}]},
+        {"source_id": "a2", "name": "Goed", "organization": "Gemeente Utrecht"},
+    ]  # fmt: skip
+    harvested = Harvested("s", [])
+    harvested.records = records
+    src = source(format="algoritmeregister-json", organisation="gm0344")
+    mapping = spec.load(spec.builtin_path(src.format))
+    result = map_records(src, harvested, mapping, Minter("https://algoritmes.example.org/"))
+    assert [r.native_id for r in result.records] == ["a1", "a2"]
+    first = {str(p): o for _, p, o in result.records[0].triples()}
+    assert first[DCT + "title"] == Literal("Naam", lang="nl")
