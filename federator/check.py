@@ -104,7 +104,7 @@ def check_source(
     for f in mapping.fields:
         count = FieldCount(f.name)
         for rec in mapped.records:
-            if f.name not in rec.fields:
+            if f.name not in rec.statements:
                 continue
             count.filled += 1
             if len(count.samples) < SAMPLES:

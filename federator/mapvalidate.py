@@ -10,7 +10,6 @@ into record bodies: in this process when they are few (starting a worker costs m
 
 from __future__ import annotations
 
-import gc
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from federator import parallel
+from federator import collector, parallel
 from federator.codec import pack_body
 from federator.config import SourceConfig
 from federator.errors import SourceError
@@ -111,16 +110,11 @@ def part_step(path: Path, source: SourceConfig, mapping_path: Path, base_iri: st
     live until it is done, and none of it is in a reference cycle (``tests/map/test_golden``
     checks), so the collector's passes over them found nothing, in a tenth of the part's
     time. What the part leaves is freed as its last reference goes, as always."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         records, positions = parallel.load_part(path)
         mapping, minter = spec.load(mapping_path), Minter(base_iri)
         everything = list(range(len(records)))
         return _map_part(source, records, positions, everything, mapping, minter)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _map_part(

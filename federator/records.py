@@ -37,6 +37,8 @@ def by_survivorship(
     """The record bodies of one algorithm in the order their values survive: the source with
     the highest priority first, ties to the newest (``modified``, then ``changed_at``). The
     unified description (``publish.graphs``) and the search index both rank by it."""
+    if len(members) < 2:  # most algorithms: nothing to rank
+        return list(members)
     return sorted(
         members,
         key=lambda b: (

@@ -35,7 +35,9 @@ def test_packing_makes_a_repetitive_body_smaller() -> None:
 
 def test_text_round_trip_and_plain_text_of_older_versions() -> None:
     text = '<https://x.example/a> <http://purl.org/dc/terms/title> "één" .\n'
-    assert codec.unpack_text(codec.pack_text(text)) == text
+    texts = [text, "", text * 50]
+    packed = codec.pack_texts([t.encode("utf-8") for t in texts])
+    assert [codec.unpack_text(p) for p in packed] == texts
     assert codec.unpack_text(text) == text
 
 

@@ -18,6 +18,7 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "federator",
         "federator.codec",
+        "federator.collector",
         "federator.data",
         "federator.errors",
         "federator.faults",

@@ -11,9 +11,10 @@ from federator.map.identity import first_value, identity_text
 from federator.map.nt import Triple
 from federator.map.plan import Plan
 from federator.map.spec import normal
-from federator.vocab import DCTERMS, RDF, REG, VCARD
+from federator.terms import RDF_TYPE
+from federator.vocab import DCTERMS, REG, VCARD
 
-_TYPE, _DESCRIPTION = nt.iri(str(RDF.type)), nt.iri(str(REG.AlgorithmDescription))
+_DESCRIPTION = nt.iri(str(REG.AlgorithmDescription))
 _IDENTIFIER, _PUBLISHER = nt.iri(str(DCTERMS.identifier)), nt.iri(str(DCTERMS.publisher))
 _LARS, _SOURCE_ID = nt.iri(str(REG.lars)), nt.iri(str(REG.sourceRecordId))
 _ORG_NAME = nt.iri(str(REG.organisationName))
@@ -114,7 +115,7 @@ def field_triples(
         subject = nt.node_iri(s, fragment + suffix)
         out.append((s, via, subject))
         if node_type is not None:
-            out.append((subject, _TYPE, node_type))
+            out.append((subject, RDF_TYPE, node_type))
         if name_property is not None and org_name:
             out.append((subject, name_property, nt.plain(org_name)))
     for v in value if isinstance(value, list) else [value]:
@@ -201,7 +202,7 @@ def identity_triples(
     s: str, ident: dict[str, str | None], org_iri: str, org_name: str
 ) -> list[Triple]:
     """What identifies the registration; the validate stage's must-rules look at these."""
-    out: list[Triple] = [(s, _TYPE, _DESCRIPTION)]
+    out: list[Triple] = [(s, RDF_TYPE, _DESCRIPTION)]
     lars, source_id = ident.get("lars"), ident.get("source_id")
     if lars or source_id:
         out.append((s, _IDENTIFIER, nt.plain(lars or source_id or "")))

@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-import zstandard
-
 from federator import codec
 from federator.publish import graphs
 from federator.publish.store import Patch
@@ -25,7 +23,7 @@ from federator.resolve.candidates import RecordKey
 from federator.state import State
 
 Body = dict[str, Any]
-# A block's statements as state keeps them (``codec.pack_text``; plain text from older
+# A block's statements as state keeps them (``codec.pack_texts``; plain text from older
 # versions): held packed, a full run's blocks are a quarter of the 420 MB of their text at
 # 100,000 registrations, which decided whether peak memory stayed under 2 GB.
 Stored = str | bytes
@@ -170,23 +168,20 @@ def _members(keys: list[RecordKey], by_key: dict[RecordKey, Body], state: State)
 
 
 class _Packer:
-    """Blocks packed as ``codec.pack_text`` packs them, on a helper thread, and filed in
-    ``into`` in the order they were added. Packed on the main thread they took a fifth of its
-    time building blocks (1.0 s in a cold run at 20,000, under the profiler). zstd lets go of
-    the GIL for a whole batch of ``BATCH`` (``multi_compress_to_buffer``), so they are packed
-    beside the building; one by one, the helper would wait for the GIL after every block. At
-    most ``AHEAD`` batches wait to be packed (2 MB of text each at 100,000 registrations):
-    the builder waits rather than hold more."""
+    """Blocks packed (``codec.pack_texts``) on a helper thread, and filed in ``into`` in the
+    order they were added. Packed on the main thread they took a fifth of its time building
+    blocks (1.0 s in a cold run at 20,000, under the profiler). A batch of ``BATCH`` is packed
+    without the GIL, beside the building; one by one, the helper would wait for the GIL after
+    every block. At most ``AHEAD`` batches wait to be packed (2 MB of text each at 100,000
+    registrations): the builder waits rather than hold more."""
 
     BATCH, AHEAD = 500, 2
 
     def __init__(self, into: dict[str, tuple[str, bytes, str]]) -> None:
         self.into = into
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="pack-blocks")
-        # zstd at level 1, as ``codec.pack_text``: the same frames, which it unpacks
-        self.compressor = zstandard.ZstdCompressor(level=1)
         self.named: list[tuple[str, str, str]] = []  # (token, organisation, block_digest)
-        self.texts: list[bytes | bytearray | memoryview] = []  # as zstd's typing has it
+        self.texts: list[bytes] = []
         self.sent: deque[tuple[list[tuple[str, str, str]], Future[list[bytes]]]] = deque()
 
     def add(self, token: str, organisation: str, text: bytes, digest: str) -> None:
@@ -206,7 +201,7 @@ class _Packer:
 
     def _send(self) -> None:
         if self.texts:
-            self.sent.append((self.named, self.pool.submit(self._pack, self.texts)))
+            self.sent.append((self.named, self.pool.submit(codec.pack_texts, self.texts)))
             self.named, self.texts = [], []
         # Batches are filed once packed (packed, a block is a quarter of its text); with more
         # than ``AHEAD`` still to pack, the oldest is waited for.
@@ -217,12 +212,3 @@ class _Packer:
         named, batch = self.sent.popleft()
         for (token, org, digest), packed in zip(named, batch.result(), strict=True):
             self.into[token] = (org, packed, digest)
-
-    def _pack(self, texts: list[bytes | bytearray | memoryview]) -> list[bytes]:
-        try:  # threads=0: on this thread (its default, -1, would start one per core)
-            frames = self.compressor.multi_compress_to_buffer(texts, threads=0)
-        except NotImplementedError:  # zstandard's CFFI backend has no batches
-            return [self.compressor.compress(text) for text in texts]
-        # Copies of their own size: a frame from ``compress()`` keeps the buffer zstd's bound
-        # asked for, as big as the text (packed one by one, 100,000 blocks took 240 MB more).
-        return [frames[i].tobytes() for i in range(len(frames))]

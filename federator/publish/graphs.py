@@ -253,7 +253,7 @@ def _fields(texts: list[str], subject: str = "", algorithm: str = "") -> str:
 
 
 def unified_graph(blocks: Mapping[str, str | bytes], replaced: str) -> Iterator[str]:
-    """The unified graph: every algorithm's block (by token, as ``codec.pack_text`` keeps it),
+    """The unified graph: every algorithm's block (by token, as ``codec.pack_texts`` keeps it),
     then the retired IRIs (``replaced_statements``); in pieces of ``PIECE`` algorithms."""
     tokens = sorted(blocks)
     for i in range(0, len(tokens), PIECE):

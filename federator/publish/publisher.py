@@ -226,7 +226,10 @@ class Publisher:
         if not plan.unchanged:
             # A run in scope rebuilds only what the organisations with changed records touch:
             # records never cross organisations, so everything else stands as published.
-            full = not same_config or not agree or not self.state.has_unified_blocks()
+            # A rebuild loads an empty store: nothing may stand as published.
+            full = (
+                plan.rebuild or not same_config or not agree or not self.state.has_unified_blocks()
+            )
             plan.previous = self.state.identities()
             # Every IRI of the organisations in scope (``resolve.organisations``).
             plan.scope = (
@@ -282,7 +285,8 @@ class Publisher:
             for graph in self.store.manifest.names():
                 if graph not in graphs_now and "/graph/source/" in graph:
                     self.store.forget(graph)
-            self._count_rewritten(runs, written, plan)
+            if not plan.rebuild:  # a rebuild's count waits for its digests (below)
+                self._count_rewritten(runs, written, plan)
         else:
             for sr in runs.values():
                 sr.stats["graphs_rewritten"] = 0

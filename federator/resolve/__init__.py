@@ -8,12 +8,11 @@ re-runs (``identity``). ``resolve`` does the same from candidates.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from federator import collector
 from federator.config import ResolveSettings
 from federator.resolve.candidates import Candidate, Clustering, RecordKey, made
 from federator.resolve.cluster import (
@@ -52,25 +51,6 @@ class Resolution:
         groups = [c.members for c in self.clustering.clusters if len(c.members) > 1]
         groups += [sorted(keys) for keys in self.kept.values() if len(keys) > 1]
         return sorted(groups)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The garbage collector off while resolution runs (as it was before, after). Resolution
-    makes a few objects per record (candidates, evidence, clusters) that live until it ends,
-    none in a reference cycle (``tests/resolve/test_shared_work`` checks), so the collector's
-    passes over them free nothing: at 100,000 registrations they were half the stage's time
-    on the main thread, more the more objects the process holds. What resolution drops is
-    freed as its last reference goes, as always. (The switch is the process's: garbage in
-    cycles that other threads make meanwhile waits until resolution ends.)"""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _text(value: Any) -> str | None:
@@ -119,6 +99,7 @@ def pins(settings: ResolveSettings, key: str) -> list[tuple[RecordKey, RecordKey
     return out
 
 
+@collector.paused()
 def resolve(
     candidates: Sequence[Candidate],
     settings: ResolveSettings,
@@ -140,31 +121,6 @@ def resolve(
     records are blocked on the organisation each alias is known by, and explicit evidence
     between a minted organisation and another adds aliases (with ``dirty_orgs``, only among
     those). ``review``: list near misses that far below the threshold (``cluster``)."""
-    with collector_paused():
-        return _resolve(
-            candidates,
-            settings,
-            previous,
-            canonicals,
-            dirty_orgs,
-            previous_orgs,
-            withdrawn,
-            organisations,
-            review,
-        )
-
-
-def _resolve(
-    candidates: Sequence[Candidate],
-    settings: ResolveSettings,
-    previous: dict[RecordKey, str],
-    canonicals: dict[str, dict[str, Any]],
-    dirty_orgs: set[str] | None,
-    previous_orgs: dict[RecordKey, str] | None,
-    withdrawn: dict[RecordKey, str] | None,
-    organisations: Organisations | None,
-    review: float | None,
-) -> Resolution:
     found = organisations if organisations is not None else Organisations()
     candidates = _known_by(candidates, found)
     allowed = None if dirty_orgs is None else widen(set(dirty_orgs), found)
@@ -235,6 +191,7 @@ class SourceRecords(Protocol):
     def records(self) -> list[dict[str, Any]]: ...
 
 
+@collector.paused()
 def resolve_sources(
     views: Sequence[SourceRecords],
     settings: ResolveSettings,
@@ -245,18 +202,6 @@ def resolve_sources(
 ) -> Resolution:
     """The stage's entry: resolve every record of ``views`` (with ``scope``, only those
     organisations'), reading what it needs of earlier runs from ``state``."""
-    with collector_paused():
-        return _resolve_sources(views, settings, state, previous, canonicals, scope)
-
-
-def _resolve_sources(
-    views: Sequence[SourceRecords],
-    settings: ResolveSettings,
-    state: State,
-    previous: dict[RecordKey, str],
-    canonicals: dict[str, dict[str, Any]],
-    scope: set[str] | None,
-) -> Resolution:
     cands = [
         candidate(b, v.config.level, v.config.priority, not v.config.own_register)
         for v in views

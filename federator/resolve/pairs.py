@@ -6,13 +6,13 @@ processes: at 100,000 registrations the pairwise comparison is most of resolutio
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from federator import collector
 from federator.resolve.candidates import Candidate
 from federator.resolve.similarity import Block, SentenceCache, profile
 
@@ -62,16 +62,11 @@ def similar_in_blocks(blocks: list[list[Candidate]], floor: float) -> list[Found
     return found
 
 
+@collector.paused()
 def _part(blocks: list[list[Candidate]], floor: float) -> list[Found]:
-    """A worker's part. The garbage collector is off while it runs, as in the main process
-    (``resolve.collector_paused``): what comparing makes lives until the part is done."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return [block_pairs(b, floor) for b in blocks]
-    finally:
-        if collecting:
-            gc.enable()
+    """A worker's part, the collector paused as in the main process: what comparing makes
+    lives until the part is done."""
+    return [block_pairs(b, floor) for b in blocks]
 
 
 def _groups(records: Sequence[Candidate]) -> list[list[int]]:

@@ -116,7 +116,7 @@ def document(
     Made for every algorithm at each new build (20,000: 0.35 s before): written for speed, in
     plain loops; an organisation's official name, key and kind are worked out once.
     """
-    ranked = by_survivorship(members, priorities) if len(members) > 1 else members
+    ranked = by_survivorship(members, priorities)
     fields: dict[str, Any] = {}
     for body in ranked:
         for name, value in body.get("values", {}).items():

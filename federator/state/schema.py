@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS graph_hashes (
     graph TEXT PRIMARY KEY, digest TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS unified_blocks (
-    token TEXT PRIMARY KEY, organisation TEXT NOT NULL, text TEXT NOT NULL,  -- codec.pack_text
+    token TEXT PRIMARY KEY, organisation TEXT NOT NULL, text TEXT NOT NULL,  -- codec.pack_texts
     digest TEXT  -- SHA-256 of the text unpacked (blocks.block_digest)
 );
 """

@@ -491,11 +491,6 @@ class IndexWriter:
             "facets_all": json.dumps(_facet_counts(db, None)),
         }
 
-    def commit(self, meta: dict[str, str], full: bool = True) -> None:
-        """Finish the new file and swap it in (see ``finish``)."""
-        self.finish(meta, full)
-        self.swap()
-
     def finish(self, meta: dict[str, str], full: bool = True) -> None:
         """Write the new file out whole, not yet in place; ``full``: a new build (merge the
         full-text segments and gather the planner's statistics, which a patched copy keeps

@@ -36,7 +36,6 @@ KINDS = {
     SH.maxLength: "maxlen",
     SH["in"]: "in",
 }
-_TYPE = nt.iri(str(RDF.type))
 IGNORED = {RDF.type, SH.path, SH.severity, SH.name, SH.description, SH.message, REG.field, REG.rule}
 
 # A graph's statements by subject, then predicate: N-Triples terms.
@@ -69,10 +68,6 @@ class Rule:
         for step in self.steps:
             nodes = [o for n in nodes for o in index.get(n, {}).get(step, [])]
         return nodes
-
-    def check(self, index: Index, focus: str) -> list[str | None]:
-        """Each violation's value term (None for count constraints)."""
-        return self.check_values(self.values(index, focus))
 
     def check_values(self, values: list[str]) -> list[str | None]:
         kind, limit = self.kind, self.limit
@@ -219,7 +214,7 @@ def validate_index(idx: Index, rules: tuple[URIRef, list[Rule]] | None = None) -
     target = nt.iri(str(target_class))
     out: list[Violation] = []
     for focus, props in idx.items():
-        if target not in props.get(_TYPE, ()):
+        if target not in props.get(terms.RDF_TYPE, ()):
             continue
         # Rules sharing a path share its values: one walk per path, not per constraint. A path
         # whose first step is absent has no values: only minimum counts can fail there.

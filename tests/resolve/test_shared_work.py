@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from federator.collector import paused as collector_paused
 from federator.config import ResolveSettings
-from federator.resolve import collector_paused, resolve
+from federator.resolve import resolve
 from federator.resolve import similarity as sim
 from federator.resolve.candidates import Candidate, made
 from federator.resolve.cluster import (
@@ -80,7 +81,7 @@ def test_matches_found_once_serve_the_aliases_and_every_clustering(scenario: Any
     part = [c for c in reblocked if c.org in set(orgs[::2])]
     for cands in (unique, reblocked, part, [c for c in unique if c.source != "national"]):
         assert cluster(cands, matches=matches) == cluster(cands)
-        assert cross_links(cands, identifier_matches(cands)) == cross_links(cands)
+        assert cross_links(cands, matches) == cross_links(cands)
 
 
 def test_the_matches_are_the_explicit_evidence_of_the_tangle() -> None:
