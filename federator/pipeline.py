@@ -107,8 +107,9 @@ class Federator:
         sr.stats["fetched_documents"] = sum(1 for p in harvested.payloads if p.status != 304)
         mapping = self.mapping_for(source)
         if harvested.not_modified:
-            # A 304 says the register did not change; the mapping may have: then the stored
-            # payloads are read again, so that the changed mapping is applied now.
+            # A 304 (or the same bytes as last time) says the register did not change; the
+            # mapping may have: then the stored payloads are read again, so that the changed
+            # mapping is applied now.
             replayed = self._replay_for_mapping(source, mapping)
             if replayed is None:
                 self._carry_last_verdict(source, sr, None)
@@ -116,7 +117,10 @@ class Federator:
                 # mapping that could not be replayed now is tried again at the next run.
                 last = self.state.last_synced_run(source.id)
                 stamp = ((last or {}).get("stats") or {}).get("mapping")
-                sr.stats.update(fetched=0, unchanged=len(digests))
+                # Documents read again, the same as last time, hold what they held then.
+                again = ("rejected", "duplicates") if harvested.same_as_last else ()
+                read = len(digests) + sum(sr.stats.get(k, 0) for k in again) if again else 0
+                sr.stats.update(fetched=read, unchanged=len(digests))
                 if stamp:
                     sr.stats["mapping"] = stamp
                 return None
@@ -275,7 +279,13 @@ class Federator:
         fresh, ok = None, False
         try:
             with timed(sr, "harvest"), self.timeline.stage("harvest"):
-                harvested = harvest(source, self.http, self.raw, self.state.validators())
+                harvested = harvest(
+                    source,
+                    self.http,
+                    self.raw,
+                    self.state.validators(),
+                    [p.get("sha256") for p in self.state.last_payloads(source.id)],
+                )
             sr.statuses = dict(harvested.statuses)
             sr.payloads = [p.to_dict() for p in harvested.payloads]
             with self.timeline.stage("map+validate"):

@@ -294,3 +294,69 @@ def test_the_search_index_moves_only_with_a_committed_publish(
         after = meta()
         assert after["how"] == "patched" and int(after["seq"]) > int(before["seq"])
         fed.close()
+
+
+def test_a_register_that_answers_the_same_bytes_is_carried_as_after_a_304(
+    tmp_path: Path,
+) -> None:
+    regs = Registers()
+    regs.api_records = [
+        {"lars": f"{10000000 + i}", "name": f"Algoritme {i}", "organization": "Gemeente X"}
+        for i in range(130)
+    ]
+    regs.api_records[7]["name"] = ""  # rejected, every run
+    with RegisterServer(regs) as server:
+        source = {
+            "id": "nat",
+            "title": "N",
+            "level": "national",
+            "format": "algoritmeregister-api",
+            "url": server.api_url,
+        }
+        cfg = config.load(write_config(tmp_path / "f.yaml", [source]))
+        fed = Federator(cfg)
+        first = fed.run_once().sources["nat"]
+        second = fed.run_once().sources["nat"]
+        state = State(cfg.data_dir)
+        issues = state.issues("nat", second.run_id)
+        state.close()
+        fed.close()
+    assert first.stats["rejected"] == 1 and first.stats["fetched"] == 130
+    assert second.outcome == "synced" and second.carry is not None
+    assert second.statuses == {"200": 2}  # both pages fetched, neither read again
+    for key in ("fetched", "rejected", "warnings"):
+        assert second.stats[key] == first.stats[key]
+    assert second.stats["unchanged"] == 129
+    assert second.stats.get("added", 0) == second.stats.get("changed", 0) == 0
+    assert "map" not in second.durations  # nothing was mapped
+    rejected = [i for i in issues if i["severity"] == "error"]
+    assert [i["native_id"] for i in rejected] == ["10000007"]
+
+
+def test_a_named_encoding_reads_the_same_bytes_again(tmp_path: Path) -> None:
+    sheet = DATA / "registers" / "gemeente-spreadsheet"
+    (tmp_path / "algoritmes.csv").write_bytes((sheet / "algoritmes-macroman.csv").read_bytes())
+    source = {
+        "id": "gemeente",
+        "title": "G",
+        "level": "municipal",
+        "organisation": "gm0344",
+        "format": "csv",
+        "url": str(tmp_path / "algoritmes.csv"),
+        "mapping": str(sheet / "mapping.yaml"),
+    }
+    guessed = Federator(config.load(write_config(tmp_path / "f.yaml", [source])))
+    first = guessed.run_once().sources["gemeente"]
+    guessed.close()
+    assert [i["code"] for i in first.issues if i["native_id"] is None] == ["guessed_encoding"]
+    # The file is as it was; the operator names its encoding: it is read again, no guess.
+    named = Federator(
+        config.load(write_config(tmp_path / "f.yaml", [{**source, "encoding": "mac-roman"}]))
+    )
+    second = named.run_once().sources["gemeente"]
+    third = named.run_once().sources["gemeente"]
+    named.close()
+    assert second.stats["mapping"] != first.stats["mapping"]
+    assert second.stats["changed"] > 0 and second.stats["fetched"] == first.stats["fetched"]
+    assert not [i for i in second.issues if i["code"] == "guessed_encoding"]
+    assert third.stats["fetched"] == first.stats["fetched"] and third.carry is not None

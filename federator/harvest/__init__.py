@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -75,10 +75,15 @@ class Harvested:
     # code, value, message_en and message_nl, as validation writes them; the pipeline adds
     # them to the run's issues.
     notes: list[dict[str, Any]] = field(default_factory=list)
+    # Every document came back byte for byte as the last synced run read it: none was read
+    # again, and the source is as unchanged as after a 304.
+    same_as_last: bool = False
 
     @property
     def not_modified(self) -> bool:
-        return bool(self.payloads) and all(p.status == 304 for p in self.payloads)
+        return self.same_as_last or (
+            bool(self.payloads) and all(p.status == 304 for p in self.payloads)
+        )
 
 
 def harvest(
@@ -86,19 +91,22 @@ def harvest(
     client: HttpClient,
     raw: RawStore,
     validators: dict[str, dict[str, str]] | None = None,
+    last: Sequence[str | None] = (),
 ) -> Harvested:
-    """Fetch every document of ``source``; conditional when ``validators`` has its URL."""
+    """Fetch every document of ``source``; conditional when ``validators`` has its URL.
+    ``last``: the digests of the documents the last synced run read, in order; documents
+    that come back the same are not read again (``Harvested.same_as_last``)."""
     client.begin(
         username_env=source.username_env,
         password_env=source.password_env,
         token_env=source.token_env,
     )
     if source.format == "algoritmeregister-api" and source.is_remote:
-        result = _harvest_api(source, client, raw)
+        result = _harvest_api(source, client, raw, last)
     else:
         known = validators or {}
         given = known.get(public_url(source.url)) or known.get(source.url)
-        result = _harvest_document(source, client, raw, given)
+        result = _harvest_document(source, client, raw, given, last)
     result.statuses = Counter(client.statuses)
     return result
 
@@ -124,7 +132,11 @@ def _where(source: SourceConfig, url: str) -> str:
 
 
 def _harvest_document(
-    source: SourceConfig, client: HttpClient, raw: RawStore, validators: dict[str, str] | None
+    source: SourceConfig,
+    client: HttpClient,
+    raw: RawStore,
+    validators: dict[str, str] | None,
+    last: Sequence[str | None],
 ) -> Harvested:
     url = source.url
     if source.is_remote:
@@ -155,7 +167,10 @@ def _harvest_document(
         **validators_of(resp),
     )
     result = Harvested(source.id, [payload])
-    _read_into(source, result, resp.body, resp.content_type, url)
+    if list(last) == [digest]:  # what the last run read: a 304 in all but name
+        result.same_as_last = True
+    else:
+        _read_into(source, result, resp.body, resp.content_type, url)
     return result
 
 
@@ -236,47 +251,29 @@ class _Pages:
         return future.result()
 
 
-def _harvest_api(source: SourceConfig, client: HttpClient, raw: RawStore) -> Harvested:
+def _harvest_api(
+    source: SourceConfig, client: HttpClient, raw: RawStore, last: Sequence[str | None]
+) -> Harvested:
     """POST-page the register API until ``total_count``; pages shift, so de-duplicate by lars."""
     endpoint = source.url.rstrip("/") + f"/algoritme/{API_LANGUAGE}"
     with _Pages(client, endpoint) as pages:
-        return _page_api(source, client, raw, endpoint, pages)
+        return _page_api(source, client, raw, endpoint, pages, last)
 
 
-def _page_api(
-    source: SourceConfig, client: HttpClient, raw: RawStore, endpoint: str, pages: _Pages
-) -> Harvested:
-    result = Harvested(source.id, [])
-    seen: set[str] = set()
-    ids: set[str] = set()  # native ids read: lars, else the register's own source_id
-    total = 0
-    last_page = 0  # the last page the total_count read so far names (0: none read yet)
-    page = 1
-    shown = public_url(endpoint)
-    while True:
-        if page > client.max_pages:
-            raise SourceError(
-                f"source {source.id!r}: the register API still had pages after "
-                f"{client.max_pages:,} (harvest.max_pages), {len(seen):,} registrations read "
-                f"of the {total:,} its total_count names; the harvest was stopped",
-                code="too_many_pages",
-            )
-        # The next page is asked for while this one is read only when the register's
-        # total_count says there is one (and harvest.max_pages allows it): pages past that
-        # are asked for one at a time, when this one says they are needed.
-        then = page + 1 if page + 1 <= min(last_page, client.max_pages) else None
-        try:
-            resp = pages.get(page, then)
-        except SourceError as exc:
-            raise SourceError(
-                f"source {source.id!r}: page {page}: {exc.message}", code=exc.code
-            ) from exc
-        where = _where(source, f"{endpoint} page {page}")
+class _ApiRead:
+    """What the pages read so far say: the registrations, and whether to ask for another."""
+
+    def __init__(self, source: SourceConfig, endpoint: str, result: Harvested) -> None:
+        self.source, self.endpoint, self.result = source, endpoint, result
+        self.seen: set[str] = set()
+        self.ids: set[str] = set()  # native ids read: lars, else the register's own source_id
+        self.total = 0
+        self.last_page = 0  # the last page the total_count read so far names (0: none read yet)
+
+    def read(self, page: int, resp: Response) -> bool:
+        """Read page ``page``; whether paging goes on after it."""
+        where = _where(self.source, f"{self.endpoint} page {page}")
         body = readers.read_json(where, resp.body, resp.content_type)
-        digest = raw.put(resp.body)
-        result.payloads.append(
-            Payload(shown, resp.status, digest, resp.content_type, len(resp.body), page=page)
-        )
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):
             raise SourceError(
                 f"{where}: expected an object with 'results' and 'total_count'",
@@ -285,22 +282,82 @@ def _page_api(
         count = body.get("total_count")
         if not isinstance(count, int):
             raise SourceError(f"{where}: 'total_count' is missing", code="unexpected_shape")
-        total = count
-        before = len(ids)
-        ids.update(_native_ids(body["results"]))
-        result.duplicates_dropped += _add_api_page(source, body, result.records, seen)
-        last_page = max(1, math.ceil(total / API_PAGE_SIZE))
+        self.total = count
+        before = len(self.ids)
+        self.ids.update(_native_ids(body["results"]))
+        result = self.result
+        result.duplicates_dropped += _add_api_page(self.source, body, result.records, self.seen)
+        self.last_page = max(1, math.ceil(self.total / API_PAGE_SIZE))
         # Records published during the crawl push others onto later pages: read one page past
         # the nominal end when we are still short.
-        if len(seen) >= total or not body["results"] or page >= last_page + 2:
-            break
-        if len(ids) == before:
+        if len(self.seen) >= self.total or not body["results"] or page >= self.last_page + 2:
+            return False
+        if len(self.ids) == before:
             # Not one registration (by lars, or its own id) that was not read already: a
             # register that pages on like this would be paged without end.
-            result.notes.append(_stalled(page, len(body["results"]), len(seen), total))
-            break
+            result.notes.append(_stalled(page, len(body["results"]), len(self.seen), self.total))
+            return False
+        return True
+
+
+def _page_api(
+    source: SourceConfig,
+    client: HttpClient,
+    raw: RawStore,
+    endpoint: str,
+    pages: _Pages,
+    last: Sequence[str | None],
+) -> Harvested:
+    result = Harvested(source.id, [])
+    state = _ApiRead(source, endpoint, result)
+    # Pages that come back byte for byte as the last run read them are put off: while every
+    # page so far is the last run's, paging goes on as it did then. When all are, nothing is
+    # read at all (a no-change run); at the first page that differs, the put-off ones are
+    # read first, and paging goes on from what the pages say.
+    put_off: list[Response] | None = [] if last else None
+    page = 1
+    shown = public_url(endpoint)
+    while True:
+        if page > client.max_pages:
+            raise SourceError(
+                f"source {source.id!r}: the register API still had pages after "
+                f"{client.max_pages:,} (harvest.max_pages), {len(state.seen):,} registrations "
+                f"read of the {state.total:,} its total_count names; the harvest was stopped",
+                code="too_many_pages",
+            )
+        # The next page is asked for while this one is read only when the register's
+        # total_count (or the last run, while the pages are its) says there is one, and
+        # harvest.max_pages allows it: pages past that are asked for one at a time, when this
+        # one says they are needed.
+        known = len(last) if put_off is not None else state.last_page
+        then = page + 1 if page + 1 <= min(known, client.max_pages) else None
+        try:
+            resp = pages.get(page, then)
+        except SourceError as exc:
+            raise SourceError(
+                f"source {source.id!r}: page {page}: {exc.message}", code=exc.code
+            ) from exc
+        if put_off is None:  # the page is read before it is kept: a bad one is not kept
+            goes_on = state.read(page, resp)
+        digest = raw.put(resp.body)
+        result.payloads.append(
+            Payload(shown, resp.status, digest, resp.content_type, len(resp.body), page=page)
+        )
+        if put_off is not None:
+            if page <= len(last) and last[page - 1] == digest:
+                put_off.append(resp)
+                if page == len(last):
+                    result.same_as_last = True
+                    return result
+                page += 1
+                continue
+            for n, earlier in enumerate(put_off, 1):
+                state.read(n, earlier)
+            put_off = None
+            goes_on = state.read(page, resp)
+        if not goes_on:
+            return result
         page += 1
-    return result
 
 
 def _native_ids(results: list[Any]) -> Iterator[str]:

@@ -148,8 +148,11 @@ def mapping_stamp(source: SourceConfig, mapping: Mapping) -> str:
 def _digest_prefix(source: SourceConfig, mapping: Mapping) -> bytes:
     """What every digest also covers: the mapping code's version, the mapping file, and the
     source's settings that change what its records map to (a register's organisation, whether
-    it is that organisation's own, its language)."""
+    it is that organisation's own, its language) or what they are read from (a named
+    encoding: said only when set, so that the digests of every other source stay as they were)."""
     settings = f"{source.organisation}\0{source.own_register}\0{source.language}"
+    if source.encoding:
+        settings += f"\0{source.encoding}"
     return (_CODE_DIGEST + mapping.digest + settings).encode("utf-8")
 
 
