@@ -10,8 +10,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# An editable install leaves the bytecode to the first import, which PYTHONDONTWRITEBYTECODE
+# forbids: it is compiled here, as pip compiles a package it installs.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q federator
 	touch $(STAMP)
 
 install: $(STAMP)
