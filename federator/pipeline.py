@@ -19,7 +19,7 @@ from typing import Any
 
 import structlog
 
-from federator import codec, log, mapvalidate
+from federator import codec, log, mapvalidate, parallel
 from federator.config import Config, SourceConfig
 from federator.errors import FederatorError, SourceError
 from federator.harvest import Harvested, Payload, harvest, replay
@@ -285,6 +285,7 @@ class Federator:
                     self.raw,
                     self.state.validators(),
                     [p.get("sha256") for p in self.state.last_payloads(source.id)],
+                    self._expect,
                 )
             sr.statuses = dict(harvested.statuses)
             sr.payloads = [p.to_dict() for p in harvested.payloads]
@@ -332,6 +333,7 @@ class Federator:
                     sr.outcome, sr.error, sr.error_code = "failed", exc.message, exc.code
             return self._publish(run_id, runs, fresh, publisher, stamp)
         finally:
+            parallel.cool()
             structlog.contextvars.unbind_contextvars("run")
 
     # -- the whole cycle ----------------------------------------------------------------
@@ -358,7 +360,15 @@ class Federator:
                     sr.outcome = "synced"
             return self._publish(run_id, runs, fresh, publisher, stamp)
         finally:
+            parallel.cool()
             structlog.contextvars.unbind_contextvars("run")
+
+    def _expect(self, total: int) -> None:
+        """A register names its size on its first page: a run that rewrites the whole store
+        (a cold run) maps all of a big one on the workers, which start now, while the rest
+        is harvested (their start took a third of a second after it)."""
+        if total >= mapvalidate.MIN_RECORDS and self.store.rebuilding():
+            parallel.warm("federator.mapvalidate", "federator.resolve.pairs")
 
     def _start(self, run_id_trigger: str) -> str:
         run_id = new_run_id()
@@ -403,6 +413,7 @@ class Federator:
                         plan.canonicals,
                         plan.scope,
                     )
+            parallel.cool()  # nothing after resolution uses them: the publish has their memory
             for sr in runs.values():
                 sr.durations["resolve"] = round(time.perf_counter() - started, 4)
             # Nothing resolved, no identity moved: the index needs no look at every one.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -92,17 +92,19 @@ def harvest(
     raw: RawStore,
     validators: dict[str, dict[str, str]] | None = None,
     last: Sequence[str | None] = (),
+    expect: Callable[[int], None] | None = None,
 ) -> Harvested:
     """Fetch every document of ``source``; conditional when ``validators`` has its URL.
     ``last``: the digests of the documents the last synced run read, in order; documents
-    that come back the same are not read again (``Harvested.same_as_last``)."""
+    that come back the same are not read again (``Harvested.same_as_last``). ``expect``: told
+    how many registrations a register's API names on the first page it reads."""
     client.begin(
         username_env=source.username_env,
         password_env=source.password_env,
         token_env=source.token_env,
     )
     if source.format == "algoritmeregister-api" and source.is_remote:
-        result = _harvest_api(source, client, raw, last)
+        result = _harvest_api(source, client, raw, last, expect)
     else:
         known = validators or {}
         given = known.get(public_url(source.url)) or known.get(source.url)
@@ -252,19 +254,29 @@ class _Pages:
 
 
 def _harvest_api(
-    source: SourceConfig, client: HttpClient, raw: RawStore, last: Sequence[str | None]
+    source: SourceConfig,
+    client: HttpClient,
+    raw: RawStore,
+    last: Sequence[str | None],
+    expect: Callable[[int], None] | None,
 ) -> Harvested:
     """POST-page the register API until ``total_count``; pages shift, so de-duplicate by lars."""
     endpoint = source.url.rstrip("/") + f"/algoritme/{API_LANGUAGE}"
     with _Pages(client, endpoint) as pages:
-        return _page_api(source, client, raw, endpoint, pages, last)
+        return _page_api(source, client, raw, endpoint, pages, last, expect)
 
 
 class _ApiRead:
     """What the pages read so far say: the registrations, and whether to ask for another."""
 
-    def __init__(self, source: SourceConfig, endpoint: str, result: Harvested) -> None:
-        self.source, self.endpoint, self.result = source, endpoint, result
+    def __init__(
+        self,
+        source: SourceConfig,
+        endpoint: str,
+        result: Harvested,
+        expect: Callable[[int], None] | None,
+    ) -> None:
+        self.source, self.endpoint, self.result, self.expect = source, endpoint, result, expect
         self.seen: set[str] = set()
         self.ids: set[str] = set()  # native ids read: lars, else the register's own source_id
         self.total = 0
@@ -282,6 +294,9 @@ class _ApiRead:
         count = body.get("total_count")
         if not isinstance(count, int):
             raise SourceError(f"{where}: 'total_count' is missing", code="unexpected_shape")
+        if self.expect is not None:
+            self.expect(count)
+            self.expect = None
         self.total = count
         before = len(self.ids)
         self.ids.update(_native_ids(body["results"]))
@@ -307,9 +322,10 @@ def _page_api(
     endpoint: str,
     pages: _Pages,
     last: Sequence[str | None],
+    expect: Callable[[int], None] | None,
 ) -> Harvested:
     result = Harvested(source.id, [])
-    state = _ApiRead(source, endpoint, result)
+    state = _ApiRead(source, endpoint, result, expect)
     # Pages that come back byte for byte as the last run read them are put off: while every
     # page so far is the last run's, paging goes on as it did then. When all are, nothing is
     # read at all (a no-change run); at the first page that differs, the put-off ones are

@@ -6,17 +6,14 @@ processes: at 100,000 registrations the pairwise comparison is most of resolutio
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 
-from federator import collector
+from federator import collector, parallel
 from federator.resolve.candidates import Candidate
 from federator.resolve.similarity import Block, SentenceCache, profile
 
-WORKERS = min(2, os.cpu_count() or 1)
+WORKERS = parallel.WORKERS
 PARALLEL_PAIRS = 500_000  # pairs to compare from which starting workers pays off
 Found = list[tuple[int, int, float, str]]  # (local i, local j, score, detail) per block
 
@@ -48,16 +45,15 @@ def similar_in_blocks(blocks: list[list[Candidate]], floor: float) -> list[Found
         parts[lightest].append(k)
         load[lightest] += sizes[k]
     found: list[Found] = [[] for _ in blocks]
-    context = multiprocessing.get_context("spawn")  # no fork of a process holding a store
     parts = [part for part in parts if part]
-    with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
+    with parallel.workers() as pool:  # the run's warm ones, when it has them
         jobs = [pool.submit(_part, [blocks[k] for k in part], floor) for part in parts]
         try:
             for part, job in zip(parts, jobs, strict=True):
                 for k, pairs in zip(part, job.result(), strict=True):
                     found[k] = pairs
         except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)  # fail now, not after every part
+            parallel.stop(pool, jobs)  # fail now, not after every part
             raise
     return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -128,3 +129,23 @@ def test_mapping_in_small_batches_gives_the_same_records(
     whole = federate(tmp_path / "whole")
     monkeypatch.setattr(mapvalidate, "BATCH", 50)  # in this process: every source in parts
     assert federate(tmp_path / "parts") == whole
+
+
+def test_a_cold_run_starts_its_workers_once_and_stops_them(
+    tmp_path: Path, pools: list[str]
+) -> None:
+    federate(tmp_path / "cold")  # the national register names 1,518: the workers start early
+    assert pools == ["spawn"]  # mapping (and resolution) used the warm ones
+    assert parallel._warm is None  # stopped with the run
+
+
+def test_warm_workers_outlive_a_failing_step(pools: list[str]) -> None:
+    parallel.warm("os")
+    try:
+        with pytest.raises(TypeError):
+            parallel.run(int, [1, 2, 3])  # int(path): no part can be read so
+        sizes = parallel.run(os.path.getsize, [b"x" * 10, b"y"])  # each part's pickle file
+        assert pools == ["spawn"] and sizes[0] > sizes[1]
+    finally:
+        parallel.cool()
+    assert parallel._warm is None

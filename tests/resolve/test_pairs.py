@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from federator import parallel
 from federator.resolve import pairs
 from federator.resolve.cluster import cluster
 
@@ -17,12 +18,12 @@ def test_workers_find_the_same_pairs_and_clusters(scenario: Any, monkeypatch: An
     monkeypatch.setattr(pairs, "PARALLEL_PAIRS", 0)  # real worker processes for a small input
     started: list[int] = []
 
-    class CountedPool(pairs.ProcessPoolExecutor):
+    class CountedPool(parallel.ProcessPoolExecutor):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             started.append(1)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(pairs, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", CountedPool)
     shared = cluster(scenario.candidates)
     assert started == [1]
     assert [c.members for c in shared.clusters] == [c.members for c in alone.clusters]
