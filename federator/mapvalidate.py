@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,6 @@ PART = BATCH
 
 
 Part = tuple[list[dict[str, Any]], list[int]]  # raw records, and their places in the harvest
-Sink = Callable[[list[dict[str, Any]]], None]  # takes bodies mapped, as parts come back
 
 
 @dataclass
@@ -164,7 +163,6 @@ def run(
     digests: dict[str, str],
     *,
     same_input: bool = False,
-    sink: Sink | None = None,
 ) -> Batch:
     """Map and validate a harvest's changed records (``digests``: native id -> digest in
     state), split over ``WORKERS`` processes when they are many.
@@ -173,10 +171,7 @@ def run(
     left ``digests`` read (the same payloads, in order), and that the mapping stamp is that
     run's: every registration in ``digests`` then has the digest it has there, and is reused
     without working its digest out (0.1 s of a no-change run at 20,000). Registrations not
-    in ``digests`` (rejected then) are mapped and validated again, as in every run.
-
-    ``sink``: given the accepted bodies of the workers' parts as they come, in native id
-    order part after part (none when the records are mapped in this process)."""
+    in ``digests`` (rejected then) are mapped and validated again, as in every run."""
     records = raw_records(harvested, mapping)
     harvested.document = harvested.sheets = None
     _, org_name = source_organisation(source, minter)
@@ -224,7 +219,7 @@ def run(
         # worker (ProcessPoolExecutor would keep every call's arguments until its result is
         # back; multiprocessing.Pool would hang if a worker died).
         del records
-        result = _map_on_workers(source, parts, mapping, minter, sink)
+        result = _map_on_workers(source, parts, mapping, minter)
     result.reused += reused
     result.seconds["map"] = result.seconds.get("map", 0.0) + check_seconds
     result.issues = matched_nothing + result.issues
@@ -285,34 +280,23 @@ def all_rejected(
 def _parts(
     records: list[dict[str, Any]], positions: list[int] | None, mapping: spec.Mapping, org: str
 ) -> list[Part]:
-    """About ``PART`` records each, a registration's copies always in the same part: ranges
-    of native ids in order, so that the parts' records, part after part, are in the order
-    the source's graph lists them (``Sink``)."""
+    """About ``PART`` records each, a registration's copies always in the same part."""
     count = max(parallel.WORKERS, -(-len(records) // PART))
-    natives = [native_id_of(record, mapping, org) for record in records]
-    ordered = sorted(set(natives))
-    owner = {native: n * count // len(ordered) for n, native in enumerate(ordered)}
     parts: list[Part] = [([], []) for _ in range(count)]
+    owner: dict[str, int] = {}
     for i, record in enumerate(records):
-        part = parts[owner[natives[i]]]
-        part[0].append(record)
-        part[1].append(positions[i] if positions is not None else i)
+        part = owner.setdefault(native_id_of(record, mapping, org), len(owner) % count)
+        parts[part][0].append(record)
+        parts[part][1].append(positions[i] if positions is not None else i)
     return parts
 
 
 def _map_on_workers(
-    source: SourceConfig,
-    parts: list[Part],
-    mapping: spec.Mapping,
-    minter: Minter,
-    sink: Sink | None,
+    source: SourceConfig, parts: list[Part], mapping: spec.Mapping, minter: Minter
 ) -> Batch:
-    """Each part in a worker process (``part_step``); the parts are released as they go, and
-    each part's accepted bodies go to ``sink`` as soon as it and the parts before it are
-    mapped."""
+    """Each part in a worker process (``part_step``); the parts are released as they go."""
     result = Batch()
-    each = None if sink is None else (lambda batch: sink(batch.bodies))
-    for batch in parallel.run(part_step, parts, source, mapping.path, minter.base, each=each):
+    for batch in parallel.run(part_step, parts, source, mapping.path, minter.base):
         result.merge(batch)
     # The parts ran on WORKERS processes side by side: the stages took about this long.
     result.seconds = {stage: s / parallel.WORKERS for stage, s in result.seconds.items()}

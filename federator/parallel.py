@@ -39,16 +39,11 @@ def load_part(path: Path) -> Any:
     return pickle.loads(path.read_bytes())
 
 
-def run(
-    step: Callable[..., Result],
-    parts: list[Any],
-    *args: Any,
-    each: Callable[[Result], None] | None = None,
-) -> list[Result]:
+def run(step: Callable[..., Result], parts: list[Any], *args: Any) -> list[Result]:
     """``step(path_of_part, *args)`` for every part on ``WORKERS`` processes; results in the
-    parts' order, each also handed to ``each`` as soon as it and those before it are back.
-    ``parts`` is emptied as they are written out. On any failure the parts not begun are
-    dropped at once (the source fails now, not twenty parts on) and the error is raised."""
+    parts' order. ``parts`` is emptied as they are written out. On any failure the parts not
+    begun are dropped at once (the source fails now, not twenty parts on) and the error is
+    raised."""
     with tempfile.TemporaryDirectory(prefix="federator-part-") as tmp, workers() as pool:
         futures = []
         try:
@@ -57,12 +52,7 @@ def run(
                 path.write_bytes(pickle.dumps(parts[i], protocol=pickle.HIGHEST_PROTOCOL))
                 parts[i] = None  # released here once written
                 futures.append(pool.submit(step, path, *args))
-            results = []
-            for future in futures:
-                results.append(future.result())
-                if each is not None:
-                    each(results[-1])
-            return results
+            return [future.result() for future in futures]
         except BaseException:
             stop(pool, futures)
             raise

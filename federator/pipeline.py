@@ -80,8 +80,6 @@ class Federator:
         self.http = HttpClient.from_settings(config.harvest)
         self.log = log.get("federator.run")
         self.timeline = Timeline()  # the current run's (``_start``)
-        # The current run's publisher and stamp, while its sources are harvested (run_once)
-        self.publishing: tuple[Publisher, str] | None = None
 
     def close(self) -> None:
         """Release the store and the run lock (the process may also simply exit)."""
@@ -129,11 +127,6 @@ class Federator:
             harvested = replayed
         # Which mapping made this run's records (a later 304 compares it, above).
         sr.stats["mapping"] = mapping_stamp(source, mapping)
-        # A source with no records yet, in a rebuild: its records load as they are mapped.
-        sink = None
-        if not digests and self.publishing is not None:
-            publisher, stamp = self.publishing
-            sink = publisher.sink(source, stamp)
         batch = mapvalidate.run(
             source,
             harvested,
@@ -141,7 +134,6 @@ class Federator:
             self.minter,
             digests,
             same_input=self._same_input(source, harvested, sr.stats["mapping"]),
-            sink=sink,
         )
         for stage, seconds in batch.seconds.items():
             sr.durations[stage] = round(seconds, 4)
@@ -358,7 +350,6 @@ class Federator:
         try:
             runs: dict[str, SourceRun] = {}
             fresh: dict[str, Fresh] = {}
-            self.publishing = (publisher, stamp)
             for source in self._selected(source_ids):
                 sr, f, ok = self.run_source(source, run_id, accept_withdrawals)
                 runs[source.id] = sr
@@ -367,12 +358,8 @@ class Federator:
                     publisher.preload(source, f, stamp)
                 if ok:
                     sr.outcome = "synced"
-                else:
-                    publisher.drop(source)
-            self.publishing = None
             return self._publish(run_id, runs, fresh, publisher, stamp)
         finally:
-            self.publishing = None
             parallel.cool()
             structlog.contextvars.unbind_contextvars("run")
 

@@ -105,12 +105,7 @@ def source_records(view: SourceView, minter: Minter) -> Iterator[str]:
     """What no resolution changes: the catalogue and every record with its description, in
     pieces of ``PIECE`` records (a run that rebuilds the store loads them while it resolves).
     Bodies must be dated (``first_seen``/``changed_at``) for records without a date."""
-    yield catalog_statements(view.config, minter)
-    yield from record_statements(view.config, view.records, minter)
-
-
-def catalog_statements(src: SourceConfig, minter: Minter) -> str:
-    """The source's catalogue: what starts its graph's text."""
+    src = view.config
     cat = iri(minter.catalog(src.id))
     out = [
         t(cat, RDF_TYPE, iri(DCAT + "Catalog")),
@@ -129,18 +124,7 @@ def catalog_statements(src: SourceConfig, minter: Minter) -> str:
     ]
     if src.is_remote and valid_iri(src.url):  # a URL requests takes may not be an IRI
         out.append(t(cat, iri(DCT + "source"), iri(src.url)))
-    return "".join(out)
-
-
-def record_statements(
-    src: SourceConfig, bodies: Iterable[dict[str, Any]], minter: Minter
-) -> Iterator[str]:
-    """Each record with its description, by native id, in pieces of ``PIECE`` records. The
-    text of records split by native id into ranges is the text of all of them, range after
-    range (a rebuild loads a big register's records as the workers map them)."""
-    cat = iri(minter.catalog(src.id))
-    out: list[str] = []
-    for n, body in enumerate(sorted(bodies, key=lambda b: b["native_id"])):
+    for n, body in enumerate(sorted(view.records, key=lambda b: b["native_id"])):
         if n and n % PIECE == 0:
             yield "".join(out)
             out = []
@@ -161,8 +145,7 @@ def record_statements(
             if w.get("code") not in UNPUBLISHED_WARNINGS
         ]
         out += [body["nt"][name] for name in sorted(body["nt"])]
-    if out:
-        yield "".join(out)
+    yield "".join(out)
 
 
 def source_links(view: SourceView, minter: Minter, unified: Unified) -> str:

@@ -112,57 +112,18 @@ class Publisher:
         view = SourceView(source, f.organisation, f.organisation_name, f.bodies)
         self._loading = self._loading or time.perf_counter()
         stream = self._streams[graph] = self.store.stream(graph)
-        self._submit(graph, graphs.source_records(view, self.minter), stream)
-
-    def sink(self, source: Any, stamp: str) -> Callable[[list[dict[str, Any]]], None] | None:
-        """During a rebuild, for a source with no records yet (a cold run): something to hand
-        its bodies to as the workers map them, part by part, in native id order (the text
-        is the one ``preload`` would send, sent sooner). None when the source's records are
-        not loaded so; ``drop`` takes back what was sent for a source that then fails."""
-        graph = self.minter.source_graph(source.id)
-        if not self.store.rebuilding() or graph in self._streams:
-            return None
-
-        def take(bodies: list[dict[str, Any]]) -> None:
-            if graph not in self._streams:
-                self._loading = self._loading or time.perf_counter()
-                stream = self._streams[graph] = self.store.stream(graph)
-                self._submit(graph, [graphs.catalog_statements(source, self.minter)], stream)
-            for body in bodies:  # new records: first seen and changed now (``_date``)
-                body["first_seen"] = body["changed_at"] = stamp
-            pieces = graphs.record_statements(source, bodies, self.minter)
-            self._submit(graph, pieces, self._streams[graph])
-
-        return take
-
-    def drop(self, source: Any) -> None:
-        """A source that failed after its records began to load: what was sent is taken
-        back (the publish writes its graph whole from what stands)."""
-        graph = self.minter.source_graph(source.id)
-        stream = self._streams.pop(graph, None)
-        if stream is None:
-            return
-        self.finish_preloads()
-        stream.abort()
-        self.store.wait()  # every load landed: the publish empties the graph as it stands
-
-    def _submit(self, graph: str, pieces: Iterable[str], stream: GraphStream) -> None:
         if self._feeder is None:
             self._feeder = ThreadPoolExecutor(1, thread_name_prefix="publish-preload")
-        self._feeding.append(self._feeder.submit(self._send, graph, pieces, stream))
+        self._feeding.append(self._feeder.submit(self._feed, graph, view, stream))
 
-    def _send(self, graph: str, pieces: Iterable[str], stream: GraphStream) -> str | None:
-        """Send pieces of a graph's text, unless an earlier piece of it failed; the graph's
-        name when it failed."""
-        if stream.failed:
-            return graph
+    def _feed(self, graph: str, view: SourceView, stream: GraphStream) -> str | None:
+        """Build and send a preloaded source's records; the graph's name when that failed."""
         try:
-            for piece in pieces:
+            for piece in graphs.source_records(view, self.minter):
                 stream.add(piece)
         except Exception as exc:
-            stream.failed = True
             stream.abort()
-            self.log.error("publish.preload.failed", graph=graph, error=repr(exc))
+            self.log.error("publish.preload.failed", source=view.config.id, error=repr(exc))
             return graph
         return None
 

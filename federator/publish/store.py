@@ -433,7 +433,6 @@ class GraphStream:
         assert file is not None
         self.store, self.graph, self.file, self.count = store, graph, file, 0
         self.digest: str | None = None
-        self.failed = False  # its text could not be built whole (its builder says so)
         self.hasher = hashlib.sha256()
         self.tmp = file.with_suffix(".tmp")
         # A named text keeps no copy: its builder keeps the statements (see ``patch_graph``).

@@ -17,10 +17,9 @@ import pyoxigraph as ox
 import pytest
 from helpers import SHARED, run_until_paused, serve_scenario, write_config
 
-from federator import config, mapvalidate, parallel, pipeline, versions
+from federator import config, versions
 from federator.pipeline import Federator
 from federator.publish import manifest, snapshot
-from federator.publish.publisher import Publisher
 from federator.publish.store import Store
 from federator.sim import Registers, RegisterServer
 
@@ -90,79 +89,6 @@ def test_a_rebuild_gives_the_graphs_a_rewrite_in_place_gives(
         assert all(sr.stats["graphs_rewritten"] == 0 for sr in reports[0].sources.values())
         fresh.close()
         in_place.close()
-
-
-def test_records_loaded_as_the_workers_map_them_give_the_same_graphs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A cold run whose big register is mapped on workers loads its records part by part as
-    they come back (``Publisher.sink``); mapped in one process they load after it. The same
-    statements either way, graph by graph, under the same digests."""
-    if parallel.WORKERS < 2:
-        pytest.skip("one core: the workers are never started")
-    sent: list[int] = []
-    sink = Publisher.sink
-
-    def counted(self: Publisher, source: object, stamp: str) -> object:
-        take = sink(self, source, stamp)
-        if take is None:
-            return None
-
-        def counting(bodies: list[dict[str, object]]) -> None:
-            sent.append(len(bodies))
-            take(bodies)
-
-        return counting
-
-    monkeypatch.setattr(Publisher, "sink", counted)
-    # Records without a date of their register's are dated when first seen: the same moment.
-    monkeypatch.setattr(pipeline, "now", lambda: "2026-12-07T12:00:00Z")
-    out = {}
-    with RegisterServer(Registers()) as server:  # one address: the catalogues name it
-        for name, min_records in (("alone", 10**9), ("parts", 100)):
-            monkeypatch.setattr(mapvalidate, "MIN_RECORDS", min_records)
-            monkeypatch.setattr(mapvalidate, "PART", 300)
-            fed = federate(tmp_path, server, name, rebuilds=True)
-            assert fed.run_once().exit_code == 0
-            out[name] = quads_by_graph(fed.store.ox), digests(fed.config.data_dir)
-            fed.close()
-            assert bool(sent) == (name == "parts")
-    assert len(sent) >= 5 and sum(sent) > 1000  # the national register, part by part
-    (alone, alone_digests), (parts, parts_digests) = out["alone"], out["parts"]
-    provenance = "https://algoritmes.example.org/graph/provenance"
-    assert alone.keys() == parts.keys()
-    assert {g: len(alone[g] ^ parts[g]) for g in alone if g != provenance} == dict.fromkeys(
-        (g for g in alone if g != provenance), 0
-    )
-    assert alone_digests == parts_digests
-
-
-def test_a_source_that_fails_after_its_records_began_to_load_publishes_none(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if parallel.WORKERS < 2:
-        pytest.skip("one core: the workers are never started")
-    monkeypatch.setattr(mapvalidate, "MIN_RECORDS", 100)
-    monkeypatch.setattr(mapvalidate, "PART", 300)
-    spool = Federator._spool
-
-    def full_disk(self: Federator, batch: mapvalidate.Batch) -> object:
-        if len(batch.bodies) > 1000:  # the national register's, after all its parts loaded
-            raise OSError(28, "No space left on device")
-        return spool(self, batch)
-
-    monkeypatch.setattr(Federator, "_spool", full_disk)
-    with RegisterServer(Registers()) as server:
-        fed = federate(tmp_path, server, "failed", rebuilds=True)
-        report = fed.run_once()
-        national = fed.minter.source_graph("national")
-        graphs = quads_by_graph(fed.store.ox)
-        fed.close()
-    assert report.sources["national"].outcome == "failed"
-    assert all(sr.outcome == "synced" for s, sr in report.sources.items() if s != "national")
-    statements = graphs.get(national, set())
-    assert not any("CatalogRecord" in q for q in statements)
-    assert len(graphs) > 5  # the other sources' graphs, and the unified one
 
 
 def published_counts(data_dir: Path) -> tuple[int, int]:
