@@ -6,11 +6,11 @@ pickle file, written and then released here, so that the parent does not hold ev
 while the workers run (``ProcessPoolExecutor`` keeps each call's arguments until its result
 is back, and ``multiprocessing.Pool`` would hang if a worker died).
 
-A run that will map and resolve much (a rebuild) starts its workers ahead (``warm``): each
-spends a third of a second starting and importing what its steps need, and that is better
-spent while the register is harvested than after. ``cool`` stops them again; until then
-every ``run`` (and the resolver's pairs) uses them. Without warm workers a call starts its
-own and stops them when it is done, as before.
+A run that will map a big register whole (a cold run) starts its workers ahead (``warm``):
+each spends a third of a second starting and importing what its steps need, and that is
+better spent while the register is harvested than after. ``cool`` stops them again, once the
+register is mapped; until then every ``run`` uses them. Without warm workers a call starts
+its own and stops them when it is done.
 """
 
 from __future__ import annotations

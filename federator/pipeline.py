@@ -352,6 +352,9 @@ class Federator:
             fresh: dict[str, Fresh] = {}
             for source in self._selected(source_ids):
                 sr, f, ok = self.run_source(source, run_id, accept_withdrawals)
+                # Workers started for this source's mapping (``_expect``) stop with it: what
+                # they hold after it (at 100,000, 150 MB each) is not kept for the others.
+                parallel.cool()
                 runs[source.id] = sr
                 if f is not None:
                     fresh[source.id] = f
@@ -368,7 +371,7 @@ class Federator:
         (a cold run) maps all of a big one on the workers, which start now, while the rest
         is harvested (their start took a third of a second after it)."""
         if total >= mapvalidate.MIN_RECORDS and self.store.rebuilding():
-            parallel.warm("federator.mapvalidate", "federator.resolve.pairs")
+            parallel.warm("federator.mapvalidate")
 
     def _start(self, run_id_trigger: str) -> str:
         run_id = new_run_id()
@@ -413,7 +416,6 @@ class Federator:
                         plan.canonicals,
                         plan.scope,
                     )
-            parallel.cool()  # nothing after resolution uses them: the publish has their memory
             for sr in runs.values():
                 sr.durations["resolve"] = round(time.perf_counter() - started, 4)
             # Nothing resolved, no identity moved: the index needs no look at every one.

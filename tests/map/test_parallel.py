@@ -135,7 +135,7 @@ def test_a_cold_run_starts_its_workers_once_and_stops_them(
     tmp_path: Path, pools: list[str]
 ) -> None:
     federate(tmp_path / "cold")  # the national register names 1,518: the workers start early
-    assert pools == ["spawn"]  # mapping (and resolution) used the warm ones
+    assert pools == ["spawn"]  # mapping used the warm ones
     assert parallel._warm is None  # stopped with the run
 
 
