@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from test_formats import api_record, src
 
+from federator.config import SourceConfig
 from federator.errors import SourceError
 from federator.harvest import Harvested, harvest
 from federator.harvest.http import HttpClient
@@ -26,6 +27,16 @@ def digests(result: Harvested) -> list[str | None]:
 
 def posts(registers: RegisterServer) -> int:
     return sum(1 for method, _, _ in registers.registers.requests if method == "POST")
+
+
+def harvested_once(
+    registers: RegisterServer, client: HttpClient, tmp_path: Path
+) -> tuple[SourceConfig, RawStore, list[str | None]]:
+    """A register of 250 on three pages, harvested once: the source, its raw store and the
+    digests of the pages read."""
+    registers.registers.api_records = [api_record(i) for i in range(250)]
+    source, raw = src("algoritmeregister-api", registers.api_url), RawStore(tmp_path)
+    return source, raw, digests(harvest(source, client, raw))
 
 
 def test_api_pages_as_the_last_run_read_them_are_not_read(
@@ -50,9 +61,7 @@ def test_one_changed_page_reads_every_page_as_a_harvest_without_a_past(
     registers: RegisterServer, client: HttpClient, tmp_path: Path, changed: int
 ) -> None:
     regs = registers.registers
-    regs.api_records = [api_record(i) for i in range(250)]
-    source, raw = src("algoritmeregister-api", registers.api_url), RawStore(tmp_path)
-    last = digests(harvest(source, client, raw))
+    source, raw, last = harvested_once(registers, client, tmp_path)
     regs.api_records = [dict(r) for r in regs.api_records]  # a new list: sorted again
     regs.api_records[changed]["name"] = "Hernoemd"
     fresh = harvest(source, client, raw)
@@ -67,9 +76,7 @@ def test_a_register_that_grew_is_read_whole(
     registers: RegisterServer, client: HttpClient, tmp_path: Path
 ) -> None:
     regs = registers.registers
-    regs.api_records = [api_record(i) for i in range(250)]
-    source, raw = src("algoritmeregister-api", registers.api_url), RawStore(tmp_path)
-    last = digests(harvest(source, client, raw))
+    source, raw, last = harvested_once(registers, client, tmp_path)
     regs.api_records = regs.api_records + [api_record(i) for i in range(250, 330)]
     again = harvest(source, client, raw, last=last)
     assert not again.same_as_last
@@ -80,9 +87,7 @@ def test_a_failing_page_fails_the_harvest_as_before(
     registers: RegisterServer, client: HttpClient, tmp_path: Path
 ) -> None:
     regs = registers.registers
-    regs.api_records = [api_record(i) for i in range(250)]
-    source, raw = src("algoritmeregister-api", registers.api_url), RawStore(tmp_path)
-    last = digests(harvest(source, client, raw))
+    source, raw, last = harvested_once(registers, client, tmp_path)
     # Pages 1 and 2 as before (put off), then a maintenance page where page 3 was.
     regs.faults["/api/algoritme/NLD"].extend(["slow:0", "slow:0", "html"])
     with pytest.raises(SourceError) as err:
