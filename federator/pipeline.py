@@ -103,7 +103,6 @@ class Federator:
         Records whose content digest did not change keep their previous mapping and verdict:
         they are not mapped, validated or published again.
         """
-        digests = self.state.record_digests(source.id)
         sr.stats["fetched_documents"] = sum(1 for p in harvested.payloads if p.status != 304)
         mapping = self.mapping_for(source)
         if harvested.not_modified:
@@ -117,14 +116,16 @@ class Federator:
                 # mapping that could not be replayed now is tried again at the next run.
                 last = self.state.last_synced_run(source.id)
                 stamp = ((last or {}).get("stats") or {}).get("mapping")
+                kept = self.state.count_records(source.id)
                 # Documents read again, the same as last time, hold what they held then.
                 again = ("rejected", "duplicates") if harvested.same_as_last else ()
-                read = len(digests) + sum(sr.stats.get(k, 0) for k in again) if again else 0
-                sr.stats.update(fetched=read, unchanged=len(digests))
+                read = kept + sum(sr.stats.get(k, 0) for k in again) if again else 0
+                sr.stats.update(fetched=read, unchanged=kept)
                 if stamp:
                     sr.stats["mapping"] = stamp
                 return None
             harvested = replayed
+        digests = self.state.record_digests(source.id)
         # Which mapping made this run's records (a later 304 compares it, above).
         sr.stats["mapping"] = mapping_stamp(source, mapping)
         batch = mapvalidate.run(
@@ -145,8 +146,9 @@ class Federator:
         organisation, organisation_name = source_organisation(source, self.minter)
         if not batch.bodies and len(batch.reused) == len(digests):
             # Every record as before: the last verdict stands; nothing to load or publish.
-            kept_warnings = self._carry_last_verdict(source, sr, batch.issues)
-            _count(sr, batch, added=0, removed=0, warnings=kept_warnings)
+            last_run = self._carry_last_verdict(source, sr, batch.issues)
+            kept = self.state.count_carried_warnings(source.id, last_run) if last_run else 0
+            _count(sr, batch, added=0, removed=0, warnings=kept)
             return Fresh([], organisation, organisation_name, validators, changed=False)
         previous = self.state.records(source.id)
         reused = [previous[n]["body"] for n in batch.reused]
@@ -224,21 +226,22 @@ class Federator:
 
     def _carry_last_verdict(
         self, source: SourceConfig, sr: SourceRun, fresh_issues: list[dict[str, Any]] | None
-    ) -> int:
+    ) -> str | None:
         """Nothing changed: the log still says what stays warned (from the last synced run).
         Rejections are this run's (``fresh_issues``: rejected records are validated every
-        run), or, after a 304 (``None``), the last run's. Returns the warnings carried."""
+        run), or, after a 304 (``None``), the last run's, its counts too. Returns the last
+        synced run's id, whose warnings are carried (None: there is none)."""
         last = self.state.last_synced_run(source.id)
         sr.issues = list(fresh_issues or [])
         if last is None:
-            return 0
+            return None
         sr.carry = (last["run_id"], fresh_issues is not None)
         # After a 304 nothing was validated this run: the last run's counts stand.
         kept = ("completeness",) if fresh_issues is not None else _VERDICT_COUNTS
         for key in kept:
             if key in last["stats"]:
                 sr.stats[key] = last["stats"][key]
-        return self.state.count_carried_warnings(source.id, last["run_id"])
+        return str(last["run_id"])
 
     def _guard(
         self,

@@ -45,6 +45,11 @@ class RecordTables(Tables):
             cursor.execute("SELECT native_id, digest FROM records WHERE source = ?", (source,))
         )
 
+    def count_records(self, source: str) -> int:
+        """How many records of the source are published."""
+        row = self.db.execute("SELECT COUNT(*) FROM records WHERE source = ?", (source,))
+        return int(row.fetchone()[0])
+
     def record_organisations(self) -> dict[tuple[str, str], str]:
         """(source, native id) -> organisation IRI of every published record (no bodies)."""
         rows = self.db.execute("SELECT source, native_id, organisation FROM records")
