@@ -105,16 +105,16 @@ class Federator:
         """
         sr.stats["fetched_documents"] = sum(1 for p in harvested.payloads if p.status != 304)
         mapping = self.mapping_for(source)
+        last = self.state.last_synced_run(source.id)  # what this run is compared with
         if harvested.not_modified:
             # A 304 (or the same bytes as last time) says the register did not change; the
             # mapping may have: then the stored payloads are read again, so that the changed
             # mapping is applied now.
-            replayed = self._replay_for_mapping(source, mapping)
+            replayed = self._replay_for_mapping(source, mapping, last)
             if replayed is None:
-                self._carry_last_verdict(source, sr, None)
+                self._carry_last_verdict(sr, None, last)
                 # The stamp of the mapping that really made the records stands: a changed
                 # mapping that could not be replayed now is tried again at the next run.
-                last = self.state.last_synced_run(source.id)
                 stamp = ((last or {}).get("stats") or {}).get("mapping")
                 kept = self.state.count_records(source.id)
                 # Documents read again, the same as last time, hold what they held then.
@@ -134,7 +134,7 @@ class Federator:
             mapping,
             self.minter,
             digests,
-            same_input=self._same_input(source, harvested, sr.stats["mapping"]),
+            same_input=_same_input(harvested, sr.stats["mapping"], last),
         )
         for stage, seconds in batch.seconds.items():
             sr.durations[stage] = round(seconds, 4)
@@ -146,8 +146,8 @@ class Federator:
         organisation, organisation_name = source_organisation(source, self.minter)
         if not batch.bodies and len(batch.reused) == len(digests):
             # Every record as before: the last verdict stands; nothing to load or publish.
-            last_run = self._carry_last_verdict(source, sr, batch.issues)
-            kept = self.state.count_carried_warnings(source.id, last_run) if last_run else 0
+            self._carry_last_verdict(sr, batch.issues, last)
+            kept = self.state.count_carried_warnings(source.id, last["run_id"]) if last else 0
             _count(sr, batch, added=0, removed=0, warnings=kept)
             return Fresh([], organisation, organisation_name, validators, changed=False)
         previous = self.state.records(source.id)
@@ -188,24 +188,11 @@ class Federator:
             packed=self._spool(batch),
         )
 
-    def _same_input(self, source: SourceConfig, harvested: Harvested, stamp: str) -> bool:
-        """Whether ``harvested`` is, byte for byte, what the last synced run read (the same
-        stored payloads, in order) and that run's records were made by the same mapping
-        (``stamp``): then every digest in state is this run's (``mapvalidate.run``)."""
-        last = self.state.last_synced_run(source.id)
-        if last is None or (last["stats"] or {}).get("mapping") != stamp:
-            return False
-        now = [p.sha256 for p in harvested.payloads]
-        return (
-            bool(now)
-            and None not in now
-            and now == [p.get("sha256") for p in last["payloads"] or []]
-        )
-
-    def _replay_for_mapping(self, source: SourceConfig, mapping: spec.Mapping) -> Harvested | None:
-        """The stored payloads read again when the last synced run's records were made by
-        another mapping than ``mapping`` (None when the same, or nothing is stored)."""
-        last = self.state.last_synced_run(source.id)
+    def _replay_for_mapping(
+        self, source: SourceConfig, mapping: spec.Mapping, last: dict[str, Any] | None
+    ) -> Harvested | None:
+        """The stored payloads read again when the last synced run (``last``) had its records
+        made by another mapping than ``mapping`` (None when the same, or nothing is stored)."""
         if last is None or (last["stats"] or {}).get("mapping") == mapping_stamp(source, mapping):
             return None
         stored = [Payload(**p) for p in self.state.last_payloads(source.id)]
@@ -224,24 +211,22 @@ class Federator:
         batch.packed.clear()
         return spool
 
+    @staticmethod
     def _carry_last_verdict(
-        self, source: SourceConfig, sr: SourceRun, fresh_issues: list[dict[str, Any]] | None
-    ) -> str | None:
-        """Nothing changed: the log still says what stays warned (from the last synced run).
-        Rejections are this run's (``fresh_issues``: rejected records are validated every
-        run), or, after a 304 (``None``), the last run's, its counts too. Returns the last
-        synced run's id, whose warnings are carried (None: there is none)."""
-        last = self.state.last_synced_run(source.id)
+        sr: SourceRun, fresh_issues: list[dict[str, Any]] | None, last: dict[str, Any] | None
+    ) -> None:
+        """Nothing changed: the log still says what stays warned (from ``last``, the last
+        synced run). Rejections are this run's (``fresh_issues``: rejected records are
+        validated every run), or, after a 304 (``None``), the last run's, its counts too."""
         sr.issues = list(fresh_issues or [])
         if last is None:
-            return None
+            return
         sr.carry = (last["run_id"], fresh_issues is not None)
         # After a 304 nothing was validated this run: the last run's counts stand.
         kept = ("completeness",) if fresh_issues is not None else _VERDICT_COUNTS
         for key in kept:
             if key in last["stats"]:
                 sr.stats[key] = last["stats"][key]
-        return str(last["run_id"])
 
     def _guard(
         self,
@@ -554,6 +539,18 @@ __all__ = ["Federator", "RunReport", "source_organisation"]
 
 
 _VERDICT_COUNTS = ("rejected", "warnings", "duplicates", "completeness")
+
+
+def _same_input(harvested: Harvested, stamp: str, last: dict[str, Any] | None) -> bool:
+    """Whether ``harvested`` is, byte for byte, what the last synced run (``last``) read (the
+    same stored payloads, in order) and that run's records were made by the same mapping
+    (``stamp``): then every digest in state is this run's (``mapvalidate.run``)."""
+    if last is None or (last["stats"] or {}).get("mapping") != stamp:
+        return False
+    now = [p.sha256 for p in harvested.payloads]
+    return (
+        bool(now) and None not in now and now == [p.get("sha256") for p in last["payloads"] or []]
+    )
 
 
 def _count(

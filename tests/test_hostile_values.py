@@ -23,7 +23,7 @@ from federator import config
 from federator.config import SourceConfig
 from federator.demo import CONTRACT_QUERY
 from federator.harvest import Harvested, readers
-from federator.map import spec
+from federator.map import nt, spec
 from federator.map.mapper import map_records, record_body
 from federator.pipeline import Federator, RunReport
 from federator.publish import snapshot
@@ -284,6 +284,6 @@ def test_a_mapping_that_writes_links_without_the_link_transform_is_checked_too(
         URIRef(rec.subject),
         REG.websiteText,
         Literal("https://example.org/{x}", lang="nl"),
-    ) in (rec.fields["website"])
+    ) in [nt.rdf_triple(t) for t in rec.statements["website"]]
     body = record_body(rec, [])
     ox.parse("".join(body["nt"].values()).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)

@@ -104,7 +104,10 @@ def harvest(
         token_env=source.token_env,
     )
     if source.format == "algoritmeregister-api" and source.is_remote:
-        result = _harvest_api(source, client, raw, last, expect)
+        # POST-page the register API until ``total_count`` (``_page_api``)
+        endpoint = source.url.rstrip("/") + f"/algoritme/{API_LANGUAGE}"
+        with _Pages(client, endpoint) as pages:
+            result = _page_api(source, pages, raw, last, expect)
     else:
         known = validators or {}
         given = known.get(public_url(source.url)) or known.get(source.url)
@@ -253,19 +256,6 @@ class _Pages:
         return future.result()
 
 
-def _harvest_api(
-    source: SourceConfig,
-    client: HttpClient,
-    raw: RawStore,
-    last: Sequence[str | None],
-    expect: Callable[[int], None] | None,
-) -> Harvested:
-    """POST-page the register API until ``total_count``; pages shift, so de-duplicate by lars."""
-    endpoint = source.url.rstrip("/") + f"/algoritme/{API_LANGUAGE}"
-    with _Pages(client, endpoint) as pages:
-        return _page_api(source, client, raw, endpoint, pages, last, expect)
-
-
 class _ApiRead:
     """What the pages read so far say: the registrations, and whether to ask for another."""
 
@@ -317,13 +307,13 @@ class _ApiRead:
 
 def _page_api(
     source: SourceConfig,
-    client: HttpClient,
-    raw: RawStore,
-    endpoint: str,
     pages: _Pages,
+    raw: RawStore,
     last: Sequence[str | None],
     expect: Callable[[int], None] | None,
 ) -> Harvested:
+    """POST-page the register API until ``total_count``; pages shift, so de-duplicate by lars."""
+    client, endpoint = pages.client, pages.endpoint
     result = Harvested(source.id, [])
     state = _ApiRead(source, endpoint, result, expect)
     # Pages that come back byte for byte as the last run read them are put off: while every

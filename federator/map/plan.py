@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from federator.map import nt, paths, transforms
-from federator.map.spec import FieldSpec, Mapping
+from federator.map.spec import FieldSpec, Mapping, normal
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,6 +25,7 @@ class Plan:
     multi: bool
     kind: str  # the kind of value written (``FieldSpec.value``)
     value_map: dict[str, str]
+    mapped: frozenset[str]  # what the value map gives, normalised (``spec.normal``)
     steps: tuple[tuple[str, Callable[[Any, transforms.Context], Any]], ...]  # transforms
     prop: str | None  # N-Triples terms of the field's IRIs
     fallback: str | None
@@ -68,6 +69,7 @@ def plan(spec: FieldSpec) -> Plan:
         multi=spec.multi,
         kind=spec.value,
         value_map=spec.value_map,
+        mapped=frozenset(normal(v) for v in spec.value_map.values()),
         steps=tuple((name, transforms.REGISTRY[name]) for name in spec.transforms),
         prop=_iri(spec.property),
         fallback=_iri(spec.fallback),

@@ -39,12 +39,6 @@ class MappedRecord:
         """``nt_triples`` as rdflib terms."""
         return [nt.rdf_triple(t) for t in self.nt_triples()]
 
-    @property
-    def fields(self) -> dict[str, list[RdfTriple]]:
-        """The statements per field as rdflib terms (made on each call: for checks and tests,
-        not the record work)."""
-        return {name: [nt.rdf_triple(t) for t in ts] for name, ts in self.statements.items()}
-
 
 # What a body says about the registration: the digest (which also covers federator's code and
 # the mapping) and the position in the source document are bookkeeping.

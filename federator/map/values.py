@@ -89,7 +89,7 @@ def _mapped(field: Plan, value: Any, ctx: transforms.Context) -> Any:
     key = normal(value)
     if key in field.value_map:
         return field.value_map[key]
-    if key in {normal(v) for v in field.value_map.values()}:
+    if key in field.mapped:
         return value
     ctx.warn("unmapped_value", value)
     if field.kind in ("iri", "concept") and not field.steps:

@@ -269,11 +269,11 @@ class Publisher:
         self.store.manifest.begin_publish()  # ended only once the state is committed
         if plan.rebuild:  # unless the run began it already
             self.begin_rebuild()
+        written: set[str] = set()
         if resolution is not None:
             # The store compares each text with what it last wrote: only changed graphs are
             # touched, and a graph left half-written by a crash is always rewritten.
             graphs_now: set[str] = set()
-            written = set()
             blocks = Blocks()
             texts = self._texts(plan, resolution, runs, blocks)
             for graph, text in texts:
@@ -285,8 +285,6 @@ class Publisher:
             for graph in self.store.manifest.names():
                 if graph not in graphs_now and "/graph/source/" in graph:
                     self.store.forget(graph)
-            if not plan.rebuild:  # a rebuild's count waits for its digests (below)
-                self._count_rewritten(runs, written, plan)
         else:
             for sr in runs.values():
                 sr.stats["graphs_rewritten"] = 0
@@ -311,8 +309,8 @@ class Publisher:
                 while_loading(_at_hand(plan, resolution, stored))
             self.store.flush()
             self.timeline.mark("store", self._loading, time.perf_counter())
-            if plan.rebuild:  # every graph was written: which of them say something new
-                self._count_rewritten(runs, set(), plan)
+            if resolution is not None:  # after the loads: a rebuild's count reads their digests
+                self._count_rewritten(runs, written, plan)
             if self.store.path is not None:
                 snapshot.take(self.store.ox, self.config.data_dir)
             pause_point("publish.before_commit")

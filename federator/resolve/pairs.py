@@ -13,7 +13,6 @@ from federator import collector, parallel
 from federator.resolve.candidates import Candidate
 from federator.resolve.similarity import Block, SentenceCache, profile
 
-WORKERS = parallel.WORKERS
 PARALLEL_PAIRS = 500_000  # pairs to compare from which starting workers pays off
 Found = list[tuple[int, int, float, str]]  # (local i, local j, score, detail) per block
 
@@ -35,10 +34,10 @@ def block_pairs(records: Sequence[Candidate], floor: float) -> Found:
 def similar_in_blocks(blocks: list[list[Candidate]], floor: float) -> list[Found]:
     """``block_pairs`` of every block, in order."""
     sizes = [_pair_count(_groups(b)) for b in blocks]
-    if WORKERS < 2 or sum(sizes) < PARALLEL_PAIRS:
+    if parallel.WORKERS < 2 or sum(sizes) < PARALLEL_PAIRS:
         return [block_pairs(b, floor) for b in blocks]
     # Several parts per worker, biggest blocks first, so that the workers finish together.
-    parts: list[list[int]] = [[] for _ in range(4 * WORKERS)]
+    parts: list[list[int]] = [[] for _ in range(4 * parallel.WORKERS)]
     load = [0] * len(parts)
     for k in sorted(range(len(blocks)), key=lambda k: -sizes[k]):
         lightest = load.index(min(load))

@@ -271,10 +271,7 @@ class RunLog(Tables):
     def issues(self, source: str, run_id: str) -> list[dict[str, Any]]:
         """Every issue the source's run logged: its own rows, and the warnings it refers to
         (``write_source_run``), as its own; rejections first, by registration."""
-        run = self.db.execute(
-            "SELECT warnings_from FROM source_runs WHERE source = ? AND run_id = ?",
-            (source, run_id),
-        ).fetchone()
+        run = self._reference(source, run_id)
         if run is None:  # never written, or pruned (a pruned run's rows may still be referred to)
             return []
         sql = f"SELECT run_id, {_ISSUE}, 0 AS part, rowid AS n FROM issues "
@@ -287,18 +284,19 @@ class RunLog(Tables):
         rows = self.db.execute(sql + " ORDER BY severity DESC, native_id, part, n", args)
         return [{k: r[k] for k in r.keys()[:-2]} for r in rows]
 
+    def _reference(
+        self, source: str, run_id: str, db: sqlite3.Connection | None = None
+    ) -> sqlite3.Row | None:
+        """That run's ``warnings_from`` as a row (None: no such run)."""
+        sql = "SELECT warnings_from FROM source_runs WHERE source = ? AND run_id = ?"
+        row: sqlite3.Row | None = (db or self.db).execute(sql, (source, run_id)).fetchone()
+        return row
+
     def _warnings_from(
         self, source: str, run_id: str, db: sqlite3.Connection | None = None
     ) -> str | None:
         """The run whose accepted warnings that run's log refers to (None: its own rows)."""
-        row = (
-            (db or self.db)
-            .execute(
-                "SELECT warnings_from FROM source_runs WHERE source = ? AND run_id = ?",
-                (source, run_id),
-            )
-            .fetchone()
-        )
+        row = self._reference(source, run_id, db)
         return row[0] if row is not None else None
 
     def last_synced_run(self, source: str) -> dict[str, Any] | None:

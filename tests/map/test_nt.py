@@ -53,9 +53,10 @@ def test_plain_texts_are_written_as_the_rdflib_literal_was() -> None:
     ],
 )
 def test_dates_and_booleans_are_written_as_the_rdflib_literal_was(lexical: str, dtype: str) -> None:
-    assert nt.typed(lexical, dtype) == terms.nt_term(Literal(lexical, datatype=XSD[dtype]))
-    assert terms.nt_term(Literal(True)) == nt.TRUE
-    assert terms.nt_term(Literal(False)) == nt.FALSE
+    # Written out: ``nt`` makes these with the rdflib calls themselves.
+    assert nt.typed(lexical, dtype) == f'"{lexical}"^^<http://www.w3.org/2001/XMLSchema#{dtype}>'
+    assert nt.TRUE == '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'
+    assert nt.FALSE == '"false"^^<http://www.w3.org/2001/XMLSchema#boolean>'
 
 
 @pytest.mark.parametrize("tag", ["not a tag", "en_GB", "-nl", "nl-", "1nl"])

@@ -132,10 +132,19 @@ def test_mapping_in_small_batches_gives_the_same_records(
 
 
 def test_a_cold_run_starts_its_workers_once_and_stops_them(
-    tmp_path: Path, pools: list[str]
+    tmp_path: Path, pools: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    warm_when_mapped: list[bool] = []
+    on_workers = mapvalidate._map_on_workers
+
+    def mapped(*args: Any) -> mapvalidate.Batch:
+        warm_when_mapped.append(parallel._warm is not None)
+        return on_workers(*args)
+
+    monkeypatch.setattr(mapvalidate, "_map_on_workers", mapped)
     federate(tmp_path / "cold")  # the national register names 1,518: the workers start early
-    assert pools == ["spawn"]  # mapping used the warm ones
+    assert warm_when_mapped == [True]  # started while it was harvested, before its mapping
+    assert pools == ["spawn"]  # and mapping used them: no pool of its own
     assert parallel._warm is None  # stopped with the run
 
 

@@ -198,6 +198,7 @@ def test_the_unified_blocks_are_the_text_they_were(
     if os.environ.get("FEDERATOR_WRITE_EXPECTED"):
         EXPECTED.parent.mkdir(exist_ok=True)
         EXPECTED.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        pytest.skip(f"wrote {EXPECTED}: compared with itself it would say nothing")
     expected = json.loads(EXPECTED.read_text("utf-8"))
     assert got["samples"] == expected["samples"]  # a readable difference first
     for run in ("cold run", "run in scope"):

@@ -12,7 +12,7 @@ from federator.resolve.cluster import cluster
 
 
 def test_workers_find_the_same_pairs_and_clusters(scenario: Any, monkeypatch: Any) -> None:
-    if pairs.WORKERS < 2:
+    if parallel.WORKERS < 2:
         pytest.skip("one core: the workers are never started")
     alone = cluster(scenario.candidates)
     monkeypatch.setattr(pairs, "PARALLEL_PAIRS", 0)  # real worker processes for a small input

@@ -232,7 +232,7 @@ def test_resolution_leaves_nothing_for_the_garbage_collector(scenario: Any) -> N
         gc.enable()
 
 
-def test_the_collector_is_as_it_was_after_resolution() -> None:
+def test_a_paused_collector_is_as_it_was_after_the_pause() -> None:
     assert gc.isenabled()
     with collector_paused():
         assert not gc.isenabled()
