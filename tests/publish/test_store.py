@@ -104,6 +104,36 @@ def test_a_graph_given_in_pieces_is_the_same_graph_as_its_whole_text(
     assert store.published_text(GRAPH) == "".join(line + "\n" for line in lines)
 
 
+class CountedLoads:
+    """The real store, with its bulk loads counted (everything else passes through)."""
+
+    def __init__(self, inner: ox.Store) -> None:
+        self.inner, self.bulk_loads = inner, 0
+
+    def bulk_load(self, *args: Any, **kwargs: Any) -> None:
+        self.bulk_loads += 1
+        self.inner.bulk_load(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_small_pieces_are_gathered_into_chunk_sized_loads(
+    tmp_path: Path, small_chunks: None
+) -> None:
+    # Every bulk load adds a file per index to RocksDB's level 0, which it then merges in
+    # the background: 20 pieces of 16 statements go as 5 loads of 64, not as 20.
+    store = Store(tmp_path / "store", workers=2)
+    counted = CountedLoads(store.ox)
+    store.ox = counted  # type: ignore[assignment]
+    pieces = [statements(16, f"p{n}") for n in range(20)]
+    assert store.sync_graph(GRAPH, iter(pieces)) == (320, 0)
+    store.flush()
+    assert counted.bulk_loads == 5
+    assert held(store) == set("".join(pieces).splitlines())
+    assert not store.dirty()
+
+
 def test_the_manifest_is_the_record_of_what_the_store_holds(tmp_path: Path) -> None:
     store = Store(tmp_path / "store", workers=2)
     store.sync_graph(GRAPH, statements(50))
