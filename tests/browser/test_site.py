@@ -175,7 +175,12 @@ def test_works_without_javascript(site: Site, browser: Any) -> None:
         page.click("form.search button")
         page.wait_for_url(re.compile(r"/algorithms\?q=parkeer"))
         assert page.locator(".results h3 a").count() > 0
-        page.locator(".facets a").first.click()
+        facet = page.locator(".facets a").first
+        href = facet.get_attribute("href")
+        assert href
+        facet.click()
+        # The filtered page, loaded: counting at once can read the page before it.
+        page.wait_for_url(lambda url: url.endswith(href))
         assert page.locator(".chips").count() == 1  # a filter is on, and can be taken off
     finally:
         context.close()
