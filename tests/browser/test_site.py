@@ -68,7 +68,11 @@ def test_search_open_a_result_and_read_it(site: Site, page: Any) -> None:
 
 def test_every_register_that_describes_it_is_shown(site: Site, page: Any) -> None:
     page.goto(site.url + "/algorithms")
-    page.locator(".facets a", has_text="2 registers").first.click()
+    facet = page.locator(".facets a", has_text="2 registers").first
+    href = facet.get_attribute("href")
+    assert href
+    facet.click()
+    page.wait_for_url(lambda url: url.endswith(href))  # the filtered page, not the one before
     answer = page.request.get(page.url, headers={"Accept": "application/json"}).json()
     first = answer["results"][0]
     page.locator(".results h3 a").first.click()
@@ -91,6 +95,7 @@ def test_switch_to_english_and_back(site: Site, page: Any) -> None:
     assert page.locator("h1").inner_text() == "Algorithms"
     assert page.locator("input[name=q]").input_value() == "parkeer"  # the search is kept
     page.locator(".results h3 a").first.click()
+    page.wait_for_url(re.compile(r"/id/algorithm/"))
     assert page.locator("html").get_attribute("lang") == "en"  # and so is the language
     assert "The registers side by side" in page.locator("main").inner_text()
 
