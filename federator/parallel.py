@@ -70,14 +70,21 @@ def _import(modules: tuple[str, ...]) -> None:
         importlib.import_module(name)
 
 
+def _started() -> None:
+    """Nothing: a call that makes the pool start a worker (it starts them as calls come)."""
+
+
 def warm(*modules: str) -> None:
-    """Start the workers now, each importing ``modules`` (those of the steps to come)."""
+    """Start the workers now, each importing ``modules`` (those of the steps to come) as it
+    starts, whichever calls it then takes."""
     global _warm
     if WORKERS < 2 or _warm is not None:
         return
-    _warm = ProcessPoolExecutor(WORKERS, mp_context=_context())
+    _warm = ProcessPoolExecutor(
+        WORKERS, mp_context=_context(), initializer=_import, initargs=(modules,)
+    )
     for _ in range(WORKERS):
-        _warm.submit(_import, modules)
+        _warm.submit(_started)
 
 
 def cool() -> None:

@@ -147,8 +147,8 @@ class Federator:
         if not batch.bodies and len(batch.reused) == len(digests):
             # Every record as before: the last verdict stands; nothing to load or publish.
             self._carry_last_verdict(sr, batch.issues, last)
-            kept = self.state.count_carried_warnings(source.id, last["run_id"]) if last else 0
-            _count(sr, batch, added=0, removed=0, warnings=kept)
+            warned = self.state.count_carried_warnings(source.id, last["run_id"]) if last else 0
+            _count(sr, batch, added=0, removed=0, warnings=warned)
             return Fresh([], organisation, organisation_name, validators, changed=False)
         previous = self.state.records(source.id)
         reused = [previous[n]["body"] for n in batch.reused]

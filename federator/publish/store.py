@@ -32,7 +32,7 @@ from federator.publish.manifest import Manifest
 BULK_MIN = 1000
 # Statements per bulk-load job. Alone, 50k-200k loaded alike; in a cold run at 100,000
 # registrations, where pieces are gathered up to it (``_GraphWrite.add``), 64k beat 100k on
-# time (59-61 s against 64-68 s), CPU and peak memory (measured, two and three runs).
+# time (59-61 s against 64-67 s), CPU and peak memory (measured, two runs each).
 CHUNK = 64_000
 
 
@@ -378,9 +378,10 @@ class _GraphWrite:
     def add(self, data: bytes, count: int) -> _GraphWrite:
         # Pieces smaller than a chunk are gathered into one. Each bulk load adds a file per
         # index to RocksDB's level 0, which RocksDB merges in the background once there are
-        # four: graphs sent in their builders' pieces (2,000 records) made over a hundred
-        # such files at 100,000 registrations; gathered, RocksDB's own threads used 20-21
-        # CPU-s of the cold run instead of 26, and the run took 59-61 s instead of 72 s.
+        # four. Sent in their builders' pieces (2,000 records, 30,000-40,000 statements), the
+        # two big graphs of a cold run at 100,000 registrations are about a hundred loads;
+        # gathered, RocksDB's own threads used 20-21 CPU-s of that run instead of 26, and it
+        # took 59-61 s instead of 72 s (measured).
         if self.store._pool is not None and count < CHUNK:
             self.gathered.append(data)
             self.gathered_count += count
