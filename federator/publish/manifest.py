@@ -33,6 +33,7 @@ class Manifest:
         self.layout: str | None = data.get("layout")  # what every statement's text depends on
         self.publishing: bool = bool(data.get("publishing"))
         self.replaced: dict[str, str] = {}  # the digests known before a rebuild began
+        self._held = False  # a rebuild is loading: graph marks are kept in memory (``_set``)
         if older and folder is not None:
             self._save()  # first, so that the digest files can go
             for name in ("*.sha256", "*.dirty", "*.gz"):
@@ -68,10 +69,25 @@ class Manifest:
 
     def begin_rebuild(self) -> None:
         """Every graph is being written anew into a fresh store: none is known until it lands
-        (the names stay, so that a graph no longer published is still dropped)."""
+        (the names stay, so that a graph no longer published is still dropped).
+
+        Until ``end_rebuild`` the file says just that, whatever lands: a crash before the
+        swap leaves the old store, and one after it a store the file calls unknown, and
+        either way the next publish rebuilds. Saving the file at every graph's start and
+        landing was 70 writes in a cold run at 20,000 (0.3 s of the main thread)."""
         with self._lock:
             self.replaced = {g: d for g, d in self.graphs.items() if d is not None}
             self.graphs = dict.fromkeys(self.graphs)
+            self._save()
+            self._held = True
+
+    def end_rebuild(self, landed: bool) -> None:
+        """The fresh store is in place (``landed``), or dropped: then the graphs are unknown
+        again, as in the store kept (its statements are the old ones)."""
+        with self._lock:
+            self._held = False
+            if not landed:
+                self.graphs = dict.fromkeys(self.graphs)
             self._save()
 
     def forget(self, graph: str) -> None:
@@ -96,13 +112,15 @@ class Manifest:
     def _set(self, graph: str, digest: str | None) -> None:
         with self._lock:
             self.graphs[graph] = digest
-            self._save()
+            if not self._held:
+                self._save()
 
     def _save(self) -> None:
         if self.folder is None:
             return
         data = {
-            "graphs": self.graphs,
+            # While a rebuild loads (``begin_rebuild``) the file calls every graph unknown.
+            "graphs": dict.fromkeys(self.graphs) if self._held else self.graphs,
             "config": self.config,
             "layout": self.layout,
             "publishing": self.publishing,

@@ -179,6 +179,7 @@ class Store:
         pause_point("store.mid_swap")
         os.rename(fresh, self.path)
         _sync_dir(self.path.parent)
+        self.manifest.end_rebuild(landed=True)
         self.ox = ox.Store(str(self.path))
         shutil.rmtree(retired, ignore_errors=True)
 
@@ -188,6 +189,7 @@ class Store:
         if self._previous is None or self.path is None:
             return
         self.ox, self._previous = self._previous, None
+        self.manifest.end_rebuild(landed=False)
         gc.collect()
         shutil.rmtree(_fresh_dir(self.path), ignore_errors=True)
 

@@ -137,6 +137,11 @@ def test_readers_see_the_old_snapshot_until_the_swap_and_a_kill_is_repaired(
         proc = run_until_paused(path, point, tmp_path)
         assert (data_dir / "store.next").exists() or (data_dir / "store.old").exists()
         assert published_counts(data_dir) == published
+        # Until the swap the manifest names no graph's digest: the graphs loaded so far are
+        # in the fresh store, not in the one a crash now leaves in place.
+        during = manifest.read(data_dir / "published")
+        assert during is not None and during["graphs"]
+        assert not [g for g, d in during["graphs"].items() if d is not None]
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         assert published_counts(data_dir) == published
