@@ -76,6 +76,83 @@ class Batch:
             self.seconds[stage] = self.seconds.get(stage, 0.0) + s
 
 
+class Feed:
+    """A big register's records handed to the workers part by part while it is still being
+    paged: a cold run's national register (20,000 registrations, 200 pages) kept its two
+    workers waiting for the whole harvest, while paging used one core. Only a register
+    with nothing in state is fed (every record is mapped then; none is compared), and only
+    while the workers are warm (``parallel.warm``: the register named its size).
+
+    Each part is a run of records in the harvest's order; a registration's copies must be in
+    one part, so a native id met again in a later part (a register that pages its language
+    copies apart) stops the feed, and ``run`` maps the whole harvest the usual way."""
+
+    def __init__(self, source: SourceConfig, mapping: spec.Mapping, minter: Minter) -> None:
+        self.source, self.mapping, self.minter = source, mapping, minter
+        self.org = source_organisation(source, minter)[1]
+        self.records: list[dict[str, Any]] | None = None  # the harvest's list, as it grows
+        self.sent = 0  # the records handed out: the first ``sent`` of the harvest
+        self.natives: set[str] = set()
+        self.parts: parallel.Parts[Batch] | None = None
+        self.broken = False
+
+    def __enter__(self) -> Feed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.parts is not None:  # the parts not begun are dropped (none after ``finish``)
+            self.parts.__exit__(*exc)
+            self.parts = None
+
+    def stop(self) -> None:
+        """Hand out nothing more, and drop the parts not begun."""
+        self.broken = True
+        self.__exit__(None, None, None)
+
+    def take(self, records: list[dict[str, Any]]) -> None:
+        """The harvest's records so far (the same list each time, grown by a page)."""
+        if self.broken or not parallel.warmed():
+            return
+        self.records = records
+        while not self.broken and len(records) - self.sent >= PART:
+            self._send(records[self.sent : self.sent + PART])
+
+    def _send(self, chunk: list[dict[str, Any]]) -> None:
+        natives = {native_id_of(r, self.mapping, self.org) for r in chunk}
+        if not self.natives.isdisjoint(natives):
+            self.stop()
+            return
+        self.natives |= natives
+        if self.parts is None:
+            self.parts = parallel.Parts(part_step, self.source, self.mapping.path, self.minter.base)
+        self.parts.add((chunk, list(range(self.sent, self.sent + len(chunk)))))
+        self.sent += len(chunk)
+
+    def send_rest(self, records: list[dict[str, Any]]) -> bool:
+        """Hand out the rest of the whole harvest ``records``; False when the feed sent
+        nothing or had to stop (``run`` maps everything then)."""
+        rest = records[self.sent :]
+        fed, self.records = self.records, None  # the workers have them now
+        if (
+            self.parts is None
+            or self.broken
+            or records is not fed
+            or not self.natives.isdisjoint(native_id_of(r, self.mapping, self.org) for r in rest)
+        ):
+            self.stop()
+            return False
+        positions = list(range(self.sent, self.sent + len(rest)))
+        for part in _parts(rest, positions, self.mapping, self.org):
+            if part[0]:
+                self.parts.add(part)
+        return True
+
+    def results(self) -> Batch:
+        """Every part's result, as one batch (after ``send_rest``)."""
+        assert self.parts is not None
+        return _merged(self.parts.results())
+
+
 def map_and_validate(
     source: SourceConfig,
     records: list[dict[str, Any]],
@@ -163,6 +240,7 @@ def run(
     digests: dict[str, str],
     *,
     same_input: bool = False,
+    feed: Feed | None = None,
 ) -> Batch:
     """Map and validate a harvest's changed records (``digests``: native id -> digest in
     state), split over ``WORKERS`` processes when they are many.
@@ -184,6 +262,8 @@ def run(
         else []
     )
     total = len(records)
+    if feed is not None and digests:  # records in state are compared, not all mapped
+        feed.stop()
     reused: list[str] = []
     positions: list[int] | None = None
     if digests:
@@ -211,7 +291,10 @@ def run(
     # registrations they are a gigabyte).
     harvested.records = []
     sample = records[:SAMPLE]  # what a failure below is explained by
-    if len(records) < MIN_RECORDS or parallel.WORKERS < 2:
+    if feed is not None and not digests and feed.send_rest(records):
+        del records  # handed out to the workers (at 100,000, a gigabyte)
+        result = feed.results()
+    elif len(records) < MIN_RECORDS or parallel.WORKERS < 2:
         result = map_and_validate(source, records, mapping, minter, positions)
     else:
         parts = _parts(records, positions, mapping, org_name)
@@ -295,8 +378,13 @@ def _map_on_workers(
     source: SourceConfig, parts: list[Part], mapping: spec.Mapping, minter: Minter
 ) -> Batch:
     """Each part in a worker process (``part_step``); the parts are released as they go."""
+    return _merged(parallel.run(part_step, parts, source, mapping.path, minter.base))
+
+
+def _merged(batches: list[Batch]) -> Batch:
+    """The workers' parts as one batch, the bodies in the harvest's order."""
     result = Batch()
-    for batch in parallel.run(part_step, parts, source, mapping.path, minter.base):
+    for batch in batches:
         result.merge(batch)
     # The parts ran on WORKERS processes side by side: the stages took about this long.
     result.seconds = {stage: s / parallel.WORKERS for stage, s in result.seconds.items()}

@@ -23,9 +23,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 # Two: the machines federator runs on are small, and a third worker only adds memory (each
 # holds a part and its results) where the parent already keeps one core busy.
@@ -44,18 +44,47 @@ def run(step: Callable[..., Result], parts: list[Any], *args: Any) -> list[Resul
     parts' order. ``parts`` is emptied as they are written out. On any failure the parts not
     begun are dropped at once (the source fails now, not twenty parts on) and the error is
     raised."""
-    with tempfile.TemporaryDirectory(prefix="federator-part-") as tmp, workers() as pool:
-        futures = []
+    with Parts(step, *args) as handed:
+        for i in range(len(parts)):
+            handed.add(parts[i])
+            parts[i] = None  # released here once written
+        return handed.results()
+
+
+class Parts(Generic[Result]):
+    """Parts handed to the workers one by one, as each is ready (``add``), with their results
+    read at the end, in order (``results``): a big register's first parts are mapped while
+    the rest is still paged. Leaving the ``with`` drops the parts not begun, and removes the
+    parts' files."""
+
+    def __init__(self, step: Callable[..., Result], *args: Any) -> None:
+        self.step, self.args = step, args
+        self.futures: list[Future[Result]] = []
+        self._exit = ExitStack()
+        self._tmp = Path(
+            self._exit.enter_context(tempfile.TemporaryDirectory(prefix="federator-part-"))
+        )
+        self._pool = self._exit.enter_context(workers())
+
+    def __enter__(self) -> Parts[Result]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         try:
-            for i in range(len(parts)):
-                path = Path(tmp) / f"part-{i}.pickle"
-                path.write_bytes(pickle.dumps(parts[i], protocol=pickle.HIGHEST_PROTOCOL))
-                parts[i] = None  # released here once written
-                futures.append(pool.submit(step, path, *args))
-            return [future.result() for future in futures]
-        except BaseException:
-            stop(pool, futures)
-            raise
+            stop(self._pool, self.futures, failed=exc[0] is not None)
+        finally:
+            self._exit.close()
+
+    def add(self, part: Any) -> None:
+        """Write ``part`` out for a worker (the caller may let it go then) and queue it."""
+        path = self._tmp / f"part-{len(self.futures)}.pickle"
+        path.write_bytes(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+        self.futures.append(self._pool.submit(self.step, path, *self.args))
+
+    def results(self) -> list[Result]:
+        """Every part's result, in the order they were added; the first failure is raised
+        (leaving the ``with`` then drops the parts not begun)."""
+        return [future.result() for future in self.futures]
 
 
 _warm: ProcessPoolExecutor | None = None
@@ -87,6 +116,11 @@ def warm(*modules: str) -> None:
         _warm.submit(_started)
 
 
+def warmed() -> bool:
+    """Whether workers were started ahead (``warm``) and not stopped since."""
+    return _warm is not None
+
+
 def cool() -> None:
     """Stop the warm workers (what they hold goes back to the system); they exit on their
     own time, nobody waits for them."""
@@ -106,11 +140,14 @@ def workers() -> Iterator[ProcessPoolExecutor]:
         yield pool
 
 
-def stop(pool: ProcessPoolExecutor, futures: list[Future[Any]]) -> None:
-    """After a failure: the calls not begun are dropped; workers of this call alone stop
-    (their ``with`` waits for those under way), warm ones only when one of them died."""
+def stop(pool: ProcessPoolExecutor, futures: list[Future[Any]], failed: bool = True) -> None:
+    """The calls not begun are dropped (none is left after their results were read). After
+    a failure (``failed``) workers of this call alone stop (their ``with`` waits for those
+    under way), warm ones only when one of them died."""
     for future in futures:
         future.cancel()
+    if not failed:
+        return
     if pool is not _warm:
         pool.shutdown(wait=True, cancel_futures=True)
     elif any(

@@ -13,7 +13,7 @@ import os
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +96,12 @@ class Federator:
         return spec.load(source.mapping or spec.builtin_path(source.format))
 
     def process(
-        self, source: SourceConfig, sr: SourceRun, harvested: Harvested, accept_withdrawals: bool
+        self,
+        source: SourceConfig,
+        sr: SourceRun,
+        harvested: Harvested,
+        accept_withdrawals: bool,
+        feed: mapvalidate.Feed | None = None,
     ) -> Fresh | None:
         """Map and validate a harvest; None when the source answered 304 (nothing changed).
 
@@ -135,6 +140,7 @@ class Federator:
             self.minter,
             digests,
             same_input=_same_input(harvested, sr.stats["mapping"], last),
+            feed=feed,
         )
         for stage, seconds in batch.seconds.items():
             sr.durations[stage] = round(seconds, 4)
@@ -266,19 +272,21 @@ class Federator:
         bound.info("harvest.start", url=public_url(source.url))
         fresh, ok = None, False
         try:
-            with timed(sr, "harvest"), self.timeline.stage("harvest"):
-                harvested = harvest(
-                    source,
-                    self.http,
-                    self.raw,
-                    self.state.validators(),
-                    [p.get("sha256") for p in self.state.last_payloads(source.id)],
-                    self._expect,
-                )
-            sr.statuses = dict(harvested.statuses)
-            sr.payloads = [p.to_dict() for p in harvested.payloads]
-            with self.timeline.stage("map+validate"):
-                fresh = self.process(source, sr, harvested, accept)
+            with self._feed(source) as feed:
+                with timed(sr, "harvest"), self.timeline.stage("harvest"):
+                    harvested = harvest(
+                        source,
+                        self.http,
+                        self.raw,
+                        self.state.validators(),
+                        [p.get("sha256") for p in self.state.last_payloads(source.id)],
+                        self._expect,
+                        feed.take if feed is not None else None,
+                    )
+                sr.statuses = dict(harvested.statuses)
+                sr.payloads = [p.to_dict() for p in harvested.payloads]
+                with self.timeline.stage("map+validate"):
+                    fresh = self.process(source, sr, harvested, accept, feed)
             sr.issues.extend(harvested.notes)  # what the harvest stopped at, in words
             ok = True
         except FederatorError as exc:
@@ -353,6 +361,14 @@ class Federator:
         finally:
             parallel.cool()
             structlog.contextvars.unbind_contextvars("run")
+
+    def _feed(self, source: SourceConfig) -> AbstractContextManager[mapvalidate.Feed | None]:
+        """A register new to the state, in a run that rewrites the whole store, is mapped as
+        it is paged (``mapvalidate.Feed``; it feeds the workers only once ``_expect`` started
+        them)."""
+        if not self.store.rebuilding() or self.state.count_records(source.id):
+            return nullcontext()
+        return mapvalidate.Feed(source, self.mapping_for(source), self.minter)
 
     def _expect(self, total: int) -> None:
         """A register names its size on its first page: a run that rewrites the whole store

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import DATA
 
-from federator import mapvalidate
+from federator import mapvalidate, parallel
 from federator.config import SourceConfig
 from federator.harvest import Harvested
 from federator.map import spec
@@ -58,3 +59,47 @@ def test_same_input_reuses_what_state_has_and_maps_the_rest() -> None:
     changed[one] = "0" * 64
     assert [b["native_id"] for b in work(changed).bodies] == [one]
     assert work(changed, same_input=True).bodies == []
+
+
+@pytest.mark.parametrize("copy_paged_apart", [False, True], ids=["fed", "paged-apart"])
+def test_records_fed_to_workers_as_paged_map_as_a_whole_harvest(
+    monkeypatch: pytest.MonkeyPatch, copy_paged_apart: bool
+) -> None:
+    """A harvest fed to the workers page by page (``Feed``) gives the records, verdicts and
+    places a whole harvest gives; a registration met again in a later part stops the feed,
+    and the harvest is mapped whole."""
+    if parallel.WORKERS < 2:
+        pytest.skip("one core: the workers are never started")
+    monkeypatch.setattr(mapvalidate, "PART", 3)
+    first, nameless = records()
+    paged = [
+        {**first, "lars": f"{first['lars']}{i}", "source_id": f"g-{i}", "name": f"Algoritme {i}"}
+        for i in range(10)
+    ]
+    paged.insert(4, nameless)
+    if copy_paged_apart:
+        paged.append({**paged[1], "name": "Algorithm 1"})  # its copy, pages later
+    mapping = spec.load(spec.builtin_path(SOURCE.format))
+    minter = Minter("https://example.org/")
+    whole = mapvalidate.run(
+        SOURCE, Harvested(SOURCE.id, [], records=list(paged)), mapping, minter, {}
+    )
+    parallel.warm("federator.mapvalidate")
+    try:
+        with mapvalidate.Feed(SOURCE, mapping, minter) as feed:
+            read: list[dict[str, object]] = []
+            for record in paged:  # a page a record
+                read.append(record)
+                feed.take(read)
+            sent_while_paged = feed.sent
+            fed = mapvalidate.run(
+                SOURCE, Harvested(SOURCE.id, [], records=read), mapping, minter, {}, feed=feed
+            )
+    finally:
+        parallel.cool()
+    assert sent_while_paged == 9 and feed.broken == copy_paged_apart
+    assert len(whole.bodies) == 10 and whole.rejected == 1
+    assert bool(whole.duplicates) == copy_paged_apart
+    assert fed.bodies == whole.bodies and fed.packed == whole.packed
+    assert fed.issues == whole.issues and fed.duplicates == whole.duplicates
+    assert (fed.rejected, fed.reused) == (whole.rejected, whole.reused)

@@ -93,11 +93,13 @@ def harvest(
     validators: dict[str, dict[str, str]] | None = None,
     last: Sequence[str | None] = (),
     expect: Callable[[int], None] | None = None,
+    feed: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> Harvested:
     """Fetch every document of ``source``; conditional when ``validators`` has its URL.
     ``last``: the digests of the documents the last synced run read, in order; documents
     that come back the same are not read again (``Harvested.same_as_last``). ``expect``: told
-    how many registrations a register's API names on the first page it reads."""
+    how many registrations a register's API names on the first page it reads; ``feed``: given
+    the registrations read so far (one list, growing) after each page."""
     client.begin(
         username_env=source.username_env,
         password_env=source.password_env,
@@ -107,7 +109,7 @@ def harvest(
         # POST-page the register API until ``total_count`` (``_page_api``)
         endpoint = source.url.rstrip("/") + f"/algoritme/{API_LANGUAGE}"
         with _Pages(client, endpoint) as pages:
-            result = _page_api(source, pages, raw, last, expect)
+            result = _page_api(source, pages, raw, last, expect, feed)
     else:
         known = validators or {}
         given = known.get(public_url(source.url)) or known.get(source.url)
@@ -265,8 +267,10 @@ class _ApiRead:
         endpoint: str,
         result: Harvested,
         expect: Callable[[int], None] | None,
+        feed: Callable[[list[dict[str, Any]]], None] | None,
     ) -> None:
         self.source, self.endpoint, self.result, self.expect = source, endpoint, result, expect
+        self.feed = feed
         self.seen: set[str] = set()
         self.ids: set[str] = set()  # native ids read: lars, else the register's own source_id
         self.total = 0
@@ -292,6 +296,8 @@ class _ApiRead:
         self.ids.update(_native_ids(body["results"]))
         result = self.result
         result.duplicates_dropped += _add_api_page(self.source, body, result.records, self.seen)
+        if self.feed is not None:
+            self.feed(result.records)
         self.last_page = max(1, math.ceil(self.total / API_PAGE_SIZE))
         # Records published during the crawl push others onto later pages: read one page past
         # the nominal end when we are still short.
@@ -311,11 +317,12 @@ def _page_api(
     raw: RawStore,
     last: Sequence[str | None],
     expect: Callable[[int], None] | None,
+    feed: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> Harvested:
     """POST-page the register API until ``total_count``; pages shift, so de-duplicate by lars."""
     client, endpoint = pages.client, pages.endpoint
     result = Harvested(source.id, [])
-    state = _ApiRead(source, endpoint, result, expect)
+    state = _ApiRead(source, endpoint, result, expect, feed)
     # Pages that come back byte for byte as the last run read them are put off: while every
     # page so far is the last run's, paging goes on as it did then. When all are, nothing is
     # read at all (a no-change run); at the first page that differs, the put-off ones are

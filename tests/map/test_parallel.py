@@ -131,20 +131,31 @@ def test_mapping_in_small_batches_gives_the_same_records(
     assert federate(tmp_path / "parts") == whole
 
 
-def test_a_cold_run_starts_its_workers_once_and_stops_them(
+def test_a_cold_run_maps_its_big_register_on_warm_workers_as_it_is_paged(
     tmp_path: Path, pools: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    warm_when_mapped: list[bool] = []
-    on_workers = mapvalidate._map_on_workers
+    events: list[tuple[str, bool]] = []
+    add, run = parallel.Parts.add, mapvalidate.run
 
-    def mapped(*args: Any) -> mapvalidate.Batch:
-        warm_when_mapped.append(parallel._warm is not None)
-        return on_workers(*args)
+    def added(self: parallel.Parts[Any], part: Any) -> None:
+        events.append(("part", parallel._warm is not None))
+        add(self, part)
 
-    monkeypatch.setattr(mapvalidate, "_map_on_workers", mapped)
+    def mapped(source: Any, *args: Any, **kwargs: Any) -> mapvalidate.Batch:
+        events.append((f"harvested {source.id}", parallel._warm is not None))
+        return run(source, *args, **kwargs)
+
+    monkeypatch.setattr(parallel.Parts, "add", added)
+    monkeypatch.setattr(mapvalidate, "run", mapped)
     federate(tmp_path / "cold")  # the national register names 1,518: the workers start early
-    assert warm_when_mapped == [True]  # started while it was harvested, before its mapping
-    assert pools == ["spawn"]  # and mapping used them: no pool of its own
+    national = events.index(("harvested national", True))
+    # Parts of 300 went to the warm workers while the register was still paged, the rest
+    # (18 registrations, in two parts) once it was; its mapping started no pool of its own,
+    # and the workers stopped with it.
+    assert national >= 2 and events[:national] == [("part", True)] * national
+    assert events[national + 1 : national + 3] == [("part", True)] * 2
+    assert all(name != "part" and not warm for name, warm in events[national + 3 :])
+    assert pools == ["spawn"]
     assert parallel._warm is None  # stopped with the run
 
 
