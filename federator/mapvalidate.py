@@ -83,9 +83,11 @@ class Feed:
     with nothing in state is fed (every record is mapped then; none is compared), and only
     while the workers are warm (``parallel.warm``: the register named its size).
 
-    Each part is a run of records in the harvest's order; a registration's copies must be in
-    one part, so a native id met again in a later part (a register that pages its language
-    copies apart) stops the feed, and ``run`` maps the whole harvest the usual way."""
+    Only the register API's paging feeds it (``harvest``'s ``feed``): a document arrives
+    whole. Each part is a run of records in the harvest's order; a registration's copies must
+    be in one part, so a native id met again in a later part (a register that pages its
+    language copies apart) stops the feed, and ``run`` maps the whole harvest the usual way.
+    A part that fails says so when the results are read, after the paging."""
 
     def __init__(self, source: SourceConfig, mapping: spec.Mapping, minter: Minter) -> None:
         self.source, self.mapping, self.minter = source, mapping, minter
@@ -100,13 +102,15 @@ class Feed:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.parts is not None:  # the parts not begun are dropped (none after ``finish``)
+        if self.parts is not None:  # the parts not begun are dropped (none after ``results``)
             self.parts.__exit__(*exc)
             self.parts = None
 
     def stop(self) -> None:
-        """Hand out nothing more, and drop the parts not begun."""
-        self.broken = True
+        """Hand out nothing more, and drop the parts not queued yet (the few a worker has
+        taken, or that wait next in line for one, still run: whatever replaces the feed's
+        work waits for them)."""
+        self.broken, self.records = True, None
         self.__exit__(None, None, None)
 
     def take(self, records: list[dict[str, Any]]) -> None:
@@ -136,6 +140,7 @@ class Feed:
         if (
             self.parts is None
             or self.broken
+            or not parallel.warmed()
             or records is not fed
             or not self.natives.isdisjoint(native_id_of(r, self.mapping, self.org) for r in rest)
         ):
@@ -180,8 +185,8 @@ def map_and_validate(
 
 
 def part_step(path: Path, source: SourceConfig, mapping_path: Path, base_iri: str) -> Batch:
-    """A worker's part: (records, positions) as ``parallel.run`` wrote it, grouped by native
-    id and no bigger than a batch.
+    """A worker's part: (records, positions) as ``parallel.Parts`` wrote it, grouped by
+    native id and no bigger than a batch.
 
     The garbage collector is off while it runs: the part's records and what is made of them
     live until it is done, and none of it is in a reference cycle (``tests/map/test_golden``

@@ -35,7 +35,7 @@ Result = TypeVar("Result")
 
 
 def load_part(path: Path) -> Any:
-    """A part as ``run`` wrote it for a worker."""
+    """A part as ``Parts.add`` wrote it for a worker."""
     return pickle.loads(path.read_bytes())
 
 

@@ -61,9 +61,11 @@ def test_same_input_reuses_what_state_has_and_maps_the_rest() -> None:
     assert work(changed, same_input=True).bodies == []
 
 
-@pytest.mark.parametrize("copy_paged_apart", [False, True], ids=["fed", "paged-apart"])
+@pytest.mark.parametrize(
+    "copy_at", [None, 11, 12], ids=["fed", "copy-in-a-later-part", "copy-in-the-rest"]
+)
 def test_records_fed_to_workers_as_paged_map_as_a_whole_harvest(
-    monkeypatch: pytest.MonkeyPatch, copy_paged_apart: bool
+    monkeypatch: pytest.MonkeyPatch, copy_at: int | None
 ) -> None:
     """A harvest fed to the workers page by page (``Feed``) gives the records, verdicts and
     places a whole harvest gives; a registration met again in a later part stops the feed,
@@ -77,8 +79,11 @@ def test_records_fed_to_workers_as_paged_map_as_a_whole_harvest(
         for i in range(10)
     ]
     paged.insert(4, nameless)
-    if copy_paged_apart:
+    if copy_at == 12:  # one registration more: the copy comes after the last full part
+        paged.append({**paged[0], "lars": f"{first['lars']}10", "source_id": "g-10"})
+    if copy_at is not None:
         paged.append({**paged[1], "name": "Algorithm 1"})  # its copy, pages later
+        assert paged.index(paged[-1]) == copy_at
     mapping = spec.load(spec.builtin_path(SOURCE.format))
     minter = Minter("https://example.org/")
     whole = mapvalidate.run(
@@ -97,9 +102,12 @@ def test_records_fed_to_workers_as_paged_map_as_a_whole_harvest(
             )
     finally:
         parallel.cool()
-    assert sent_while_paged == 9 and feed.broken == copy_paged_apart
-    assert len(whole.bodies) == 10 and whole.rejected == 1
-    assert bool(whole.duplicates) == copy_paged_apart
+    # Parts of 3 while paging: 9 of 11 records, the 12th a copy of the 2nd (the feed stops),
+    # or 12 of 13 (the copy is in the rest, found when it is handed out).
+    assert sent_while_paged == (12 if copy_at == 12 else 9)
+    assert feed.broken == (copy_at is not None)
+    assert len(whole.bodies) == (11 if copy_at == 12 else 10) and whole.rejected == 1
+    assert bool(whole.duplicates) == (copy_at is not None)
     assert fed.bodies == whole.bodies and fed.packed == whole.packed
     assert fed.issues == whole.issues and fed.duplicates == whole.duplicates
     assert (fed.rejected, fed.reused) == (whole.rejected, whole.reused)
