@@ -102,9 +102,9 @@ class Feed:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.parts is not None:  # the parts not begun are dropped (none after ``results``)
-            self.parts.__exit__(*exc)
-            self.parts = None
+        parts, self.parts = self.parts, None
+        if parts is not None:  # the parts not begun are dropped (none after ``results``)
+            parts.__exit__(*exc)
 
     def stop(self) -> None:
         """Hand out nothing more, and drop the parts not queued yet (the few a worker has
@@ -134,7 +134,8 @@ class Feed:
 
     def send_rest(self, records: list[dict[str, Any]]) -> bool:
         """Hand out the rest of the whole harvest ``records``; False when the feed sent
-        nothing or had to stop (``run`` maps everything then)."""
+        nothing, had to stop, or ``records`` is not the list it was fed (only the changed
+        records of a harvest compared with state): ``run`` maps them the usual way then."""
         rest = records[self.sent :]
         fed, self.records = self.records, None  # the workers have them now
         if (
@@ -267,8 +268,6 @@ def run(
         else []
     )
     total = len(records)
-    if feed is not None and digests:  # records in state are compared, not all mapped
-        feed.stop()
     reused: list[str] = []
     positions: list[int] | None = None
     if digests:
@@ -296,7 +295,7 @@ def run(
     # registrations they are a gigabyte).
     harvested.records = []
     sample = records[:SAMPLE]  # what a failure below is explained by
-    if feed is not None and not digests and feed.send_rest(records):
+    if feed is not None and feed.send_rest(records):
         del records  # handed out to the workers (at 100,000, a gigabyte)
         result = feed.results()
     elif len(records) < MIN_RECORDS or parallel.WORKERS < 2:

@@ -60,11 +60,11 @@ class Parts(Generic[Result]):
     def __init__(self, step: Callable[..., Result], *args: Any) -> None:
         self.step, self.args = step, args
         self.futures: list[Future[Result]] = []
-        self._exit = ExitStack()
-        self._tmp = Path(
-            self._exit.enter_context(tempfile.TemporaryDirectory(prefix="federator-part-"))
-        )
-        self._pool = self._exit.enter_context(workers())
+        with ExitStack() as stack:  # what was entered is left again if a later step fails
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="federator-part-"))
+            self._pool = stack.enter_context(workers())
+            self._exit = stack.pop_all()
+        self._tmp = Path(folder)
 
     def __enter__(self) -> Parts[Result]:
         return self

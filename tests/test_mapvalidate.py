@@ -111,3 +111,31 @@ def test_records_fed_to_workers_as_paged_map_as_a_whole_harvest(
     assert fed.bodies == whole.bodies and fed.packed == whole.packed
     assert fed.issues == whole.issues and fed.duplicates == whole.duplicates
     assert (fed.rejected, fed.reused) == (whole.rejected, whole.reused)
+
+
+def test_a_fed_harvest_compared_with_state_is_mapped_the_usual_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A feed given a harvest whose registrations are in state stops (only the changed ones
+    are mapped, and not as fed): the result is what the harvest gives unfed."""
+    if parallel.WORKERS < 2:
+        pytest.skip("one core: the workers are never started")
+    monkeypatch.setattr(mapvalidate, "PART", 1)
+    mapping = spec.load(spec.builtin_path(SOURCE.format))
+    minter = Minter("https://example.org/")
+    first = work({})
+    digests = {b["native_id"]: b["digest"] for b in first.bodies}
+    parallel.warm("federator.mapvalidate")
+    try:
+        with mapvalidate.Feed(SOURCE, mapping, minter) as feed:
+            read = records()
+            feed.take(read)
+            assert feed.sent == len(read)  # handed out while "paged"
+            again = mapvalidate.run(
+                SOURCE, Harvested(SOURCE.id, [], records=read), mapping, minter, digests, feed=feed
+            )
+    finally:
+        parallel.cool()
+    assert feed.broken
+    assert sorted(again.reused) == sorted(digests) and again.bodies == []
+    assert again.rejected == 1

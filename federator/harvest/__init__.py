@@ -317,7 +317,7 @@ def _page_api(
     raw: RawStore,
     last: Sequence[str | None],
     expect: Callable[[int], None] | None,
-    feed: Callable[[list[dict[str, Any]]], None] | None = None,
+    feed: Callable[[list[dict[str, Any]]], None] | None,
 ) -> Harvested:
     """POST-page the register API until ``total_count``; pages shift, so de-duplicate by lars."""
     client, endpoint = pages.client, pages.endpoint

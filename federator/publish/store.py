@@ -381,9 +381,10 @@ class _GraphWrite:
         # Pieces smaller than a chunk are gathered into one. Each bulk load adds a file per
         # index to RocksDB's level 0, which RocksDB merges in the background once there are
         # four. Sent in their builders' pieces (2,000 records, 30,000-40,000 statements), the
-        # two big graphs of a cold run at 100,000 registrations are about a hundred loads;
-        # gathered, RocksDB's own threads used 20-21 CPU-s of that run instead of 26, and it
-        # took 59-61 s instead of 72 s (measured).
+        # two big graphs of a cold run at 100,000 registrations are about a hundred loads
+        # (worked out from their sizes, not counted); gathered, RocksDB's own threads used
+        # 20-21 CPU-s of that run instead of 26, and it took 59-61 s instead of 72 s
+        # (measured).
         if self.store._pool is not None and count < CHUNK:
             self.gathered.append(data)
             self.gathered_count += count
