@@ -165,6 +165,18 @@ def test_an_email_address_the_store_refuses_is_kept_as_text_with_a_warning(
     assert ox.NamedNode("https://example.org/gewoon") in objects
 
 
+def test_everything_the_store_holds_passes_the_full_check(
+    run: tuple[Federator, RunReport],
+) -> None:
+    """The store loads without checking IRIs and language tags again (``lenient``): ``terms``
+    checked them as they were written. What it holds after the hostile registers still
+    parses with every check on."""
+    fed, _ = run
+    store = published(fed)
+    dump = store.dump(format=ox.RdfFormat.N_QUADS)
+    assert len(list(ox.parse(dump, format=ox.RdfFormat.N_QUADS))) == len(store) > 0
+
+
 @pytest.mark.parametrize(
     ("source", "native", "field", "value"),
     [

@@ -5,6 +5,11 @@ never open this store but checkpoints of it taken after a publish completed (``s
 blank-node labels are scoped to one load call; and with the default graph as union a
 statement stored in two graphs is counted twice, so every statement lives in exactly one
 graph (see ``graphs``). The texts it is given are N-Triples written by ``federator.terms``.
+
+Those texts are checked as they are written: ``terms`` asks pyoxigraph itself about every
+IRI, language tag and blank-node label. So every load here is "lenient": it skips only those
+checks, and still parses the syntax. Checking again was a quarter of a load's parse: 710,000
+statements (a cold run at 20,000) loaded into memory in 1.9-2.1 s lenient, 2.6 s checked.
 """
 
 from __future__ import annotations
@@ -158,7 +163,7 @@ class Store:
         for graph in carry:
             name = ox.NamedNode(graph)
             data = previous.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
-            self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+            self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=name, lenient=True)
         return True
 
     def rebuilding(self) -> bool:
@@ -284,7 +289,8 @@ class Store:
         self._mark_dirty(graph)
         if gone:
             self.wait()  # no removal while a load is running (pyoxigraph's warning)
-            for q in ox.parse("\n".join(gone).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+            text = "\n".join(gone).encode("utf-8")
+            for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES, lenient=True):
                 self.ox.remove(ox.Quad(q.subject, q.predicate, q.object, g))
         pause_point("store.mid_graph")
         self._write(g, done).add("\n".join(added).encode("utf-8"), len(added)).close()
@@ -351,6 +357,7 @@ class Store:
                 ntriples.encode("utf-8"),
                 format=ox.RdfFormat.N_TRIPLES,
                 to_graph=ox.NamedNode(graph),
+                lenient=True,
             )
 
     def graph_names(self) -> list[str]:
@@ -398,7 +405,9 @@ class _GraphWrite:
         store = self.store
         if count <= BULK_MIN or store._pool is None:
             if count:
-                store.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=self.graph)
+                store.ox.load(
+                    data, format=ox.RdfFormat.N_TRIPLES, to_graph=self.graph, lenient=True
+                )
             return self
         # Blank-node labels are scoped to one load call: a text with any stays in one piece.
         chunks = iter([data]) if b"_:" in data else _chunks(data, count)
@@ -428,7 +437,9 @@ class _GraphWrite:
 
     def _load(self, chunk: bytes) -> None:
         try:
-            self.store.ox.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=self.graph)
+            self.store.ox.bulk_load(
+                chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=self.graph, lenient=True
+            )
             self._finish()
         finally:
             self.store._slots.release()
