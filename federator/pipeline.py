@@ -517,13 +517,19 @@ class _SearchIndex:
             self.log.error("search.index.failed", error=repr(exc))
 
     def swap(self) -> None:
+        """Put the prepared index in place, once its writing (finished on a thread of its
+        own, beside the publish's commit) is done; the stage's window runs to its end."""
         if self.prepared is None:
             return
         try:
             updated = self.prepared.swap()
             self.log.info("search.index", how=updated.how, documents=updated.documents)
-        except OSError as exc:
+        except Exception as exc:  # an OSError, or SQLite's while it was finished
             self.log.error("search.index.failed", error=repr(exc))
+        writer = self.prepared.writer
+        if writer is not None and writer.finish_window is not None:
+            self.timeline.mark("search index", *writer.finish_window)
+        self.prepared = None
 
     def abandon(self) -> None:
         if self.prepared is not None:

@@ -196,8 +196,17 @@ class Prepared:
     writer: IndexWriter | None = None  # None: nothing to change
 
     def swap(self) -> Updated:
+        """Put the update in place once it is finished (``IndexWriter.finish_aside``); its
+        seconds then include the finishing's."""
         if self.writer is not None:
-            self.writer.swap()
+            try:
+                self.writer.swap()
+            except BaseException:
+                self.writer.abandon()
+                raise
+            if self.writer.finish_window is not None:
+                begin, end = self.writer.finish_window
+                self.updated.seconds += end - begin
         return self.updated
 
     def abandon(self) -> None:
@@ -269,7 +278,8 @@ def prepare(
             n = writer.add(docs)
             writer.add_history(state, last)
         how = "built" if rebuild else "patched"
-        writer.finish({"seq": str(top), "settings": settings, "at": _now(), "how": how}, rebuild)
+        meta = {"seq": str(top), "settings": settings, "at": _now(), "how": how}
+        writer.finish_aside(meta, rebuild)
     except BaseException:
         writer.abandon()
         raise

@@ -416,3 +416,37 @@ def test_a_cold_run_builds_from_the_bodies_in_hand_what_state_builds(
         state.close()
     assert read == ["in hand", "state"]
     assert index_rows(data_dir / "search.sqlite") == cold
+
+
+def test_an_index_that_fails_as_it_is_finished_leaves_the_last_one_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index is finished on a thread of its own, beside the publish's commit. When that
+    fails, the run is still published, the last index stays in place with nothing left
+    beside it, and the next update catches up."""
+    data_dir = tmp_path / "data"
+    finish = index.IndexWriter.finish
+
+    def failing(writer: index.IndexWriter, *args: Any) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with RegisterServer(agency_registers()) as registers:
+        path = configure(data_dir, registers)
+        run_once(path)
+        before = index_rows(data_dir / "search.sqlite")
+        doc = json.loads(registers.registers.documents["gemeente-amsterdam.json"].body)
+        doc["algoritme_versions"][0]["name"] = "Een nieuwe naam"
+        registers.registers.put("gemeente-amsterdam.json", json.dumps(doc).encode("utf-8"))
+        monkeypatch.setattr(index.IndexWriter, "finish", failing)
+        run_once(path)  # fails the test if the run failed
+    assert index_rows(data_dir / "search.sqlite") == before
+    assert not (data_dir / "search.sqlite.new").exists()
+    monkeypatch.setattr(index.IndexWriter, "finish", finish)
+    state = State(data_dir)
+    try:
+        assert search.update(config.load(path), state).how in ("patched", "built")
+    finally:
+        state.close()
+    titles = {row[2] for row in index_rows(data_dir / "search.sqlite")["docs"]}
+    assert "Een nieuwe naam" in titles
+    assert "Een nieuwe naam" not in {row[2] for row in before["docs"]}
