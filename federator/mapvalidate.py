@@ -97,6 +97,7 @@ class Feed:
         self.natives: set[str] = set()
         self.parts: parallel.Parts[Batch] | None = None
         self.broken = False
+        self.first_sent: float | None = None  # perf_counter: the workers' mapping began
 
     def __enter__(self) -> Feed:
         return self
@@ -129,6 +130,7 @@ class Feed:
         self.natives |= natives
         if self.parts is None:
             self.parts = parallel.Parts(part_step, self.source, self.mapping.path, self.minter.base)
+            self.first_sent = time.perf_counter()
         self.parts.add((chunk, list(range(self.sent, self.sent + len(chunk)))))
         self.sent += len(chunk)
 

@@ -283,8 +283,12 @@ class Federator:
                         self._expect,
                         feed.take if feed is not None else None,
                     )
+                paged = time.perf_counter()
                 sr.statuses = dict(harvested.statuses)
                 sr.payloads = [p.to_dict() for p in harvested.payloads]
+                if feed is not None and feed.first_sent is not None:
+                    # Its workers were mapping while the register was still paged.
+                    self.timeline.mark("map+validate", feed.first_sent, paged)
                 with self.timeline.stage("map+validate"):
                     fresh = self.process(source, sr, harvested, accept, feed)
             sr.issues.extend(harvested.notes)  # what the harvest stopped at, in words

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,6 +15,7 @@ from helpers import SHARED, serve_scenario, write_config
 from federator import codec, config, mapvalidate, parallel
 from federator.pipeline import Federator
 from federator.sim import Registers, RegisterServer
+from federator.timeline import Timeline
 
 
 def federate(tmp_path: Path) -> tuple[list[tuple[str, str, str]], list[tuple[str, ...]]]:
@@ -135,11 +137,18 @@ def test_a_cold_run_maps_its_big_register_on_warm_workers_as_it_is_paged(
     tmp_path: Path, pools: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events: list[tuple[str, bool]] = []
-    add, run = parallel.Parts.add, mapvalidate.run
+    sent: list[float] = []
+    windows: list[tuple[str, float]] = []
+    add, run, mark = parallel.Parts.add, mapvalidate.run, Timeline.mark
 
     def added(self: parallel.Parts[Any], part: Any) -> None:
         events.append(("part", parallel._warm is not None))
+        sent.append(time.perf_counter())
         add(self, part)
+
+    def marked(self: Timeline, name: str, start: float, end: float) -> None:
+        windows.append((name, start))
+        mark(self, name, start, end)
 
     def mapped(source: Any, *args: Any, **kwargs: Any) -> mapvalidate.Batch:
         events.append((f"harvested {source.id}", parallel._warm is not None))
@@ -147,6 +156,7 @@ def test_a_cold_run_maps_its_big_register_on_warm_workers_as_it_is_paged(
 
     monkeypatch.setattr(parallel.Parts, "add", added)
     monkeypatch.setattr(mapvalidate, "run", mapped)
+    monkeypatch.setattr(Timeline, "mark", marked)
     federate(tmp_path / "cold")  # the national register names 1,518: the workers start early
     national = events.index(("harvested national", True))
     # Parts of 300 went to the warm workers while the register was still paged, the rest
@@ -157,6 +167,8 @@ def test_a_cold_run_maps_its_big_register_on_warm_workers_as_it_is_paged(
     assert all(name != "part" and not warm for name, warm in events[national + 3 :])
     assert pools == ["spawn"]
     assert parallel._warm is None  # stopped with the run
+    # The run's stage windows show the mapping under way from the first part on.
+    assert min(start for name, start in windows if name == "map+validate") <= sent[0]
 
 
 def test_warm_workers_outlive_a_failing_step(pools: list[str]) -> None:
