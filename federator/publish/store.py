@@ -19,6 +19,7 @@ import gc
 import hashlib
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -175,10 +176,15 @@ class Store:
         assert self.path is not None
         fresh, retired = _fresh_dir(self.path), _retired_dir(self.path)
         # RocksDB closes a store when its last reference goes; both must be closed before
-        # their folders are renamed.
+        # their folders are renamed. Only a reference cycle could hold one still: a full pass
+        # of the collector (0.11 s of a cold run at 20,000, the more the more the process
+        # holds) runs only then.
+        stores = [self._previous, self.ox]
         self._previous = None
         self.ox = _CLOSED
-        gc.collect()
+        if any(sys.getrefcount(s) > 3 for s in stores):  # the list, the loop, the argument
+            gc.collect()
+        del stores
         shutil.rmtree(retired, ignore_errors=True)
         os.rename(self.path, retired)
         pause_point("store.mid_swap")

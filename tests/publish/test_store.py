@@ -262,3 +262,40 @@ def test_a_named_text_the_store_holds_is_not_even_read(tmp_path: Path) -> None:
         yield ""
 
     assert store.sync_graph(GRAPH, pieces(), digest="same") is None
+
+
+@pytest.mark.parametrize("held_by_a_cycle", [False, True])
+def test_a_rebuilt_store_is_closed_before_its_swap_even_when_a_cycle_holds_it(
+    tmp_path: Path, held_by_a_cycle: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RocksDB closes a store when its last reference goes, and the swap renames both
+    folders: the collector runs first only when a reference cycle could still hold one."""
+    gc.collect()
+    passes: list[int] = []
+    collect = gc.collect
+
+    def counted(*args: Any) -> int:
+        passes.append(1)
+        return collect(*args)
+
+    monkeypatch.setattr(store_module.gc, "collect", counted)
+    gc.disable()  # a cycle is freed by the swap, not by a pass in between
+    try:
+        store = Store(tmp_path / "store")
+        store.sync_graph(GRAPH, statements(5, "old"))
+        store.flush()
+        assert store.begin_rebuild()
+        store.sync_graph(GRAPH, statements(5, "new"))
+        if held_by_a_cycle:
+            cycle: list[Any] = [store.ox, store._previous]
+            cycle.append(cycle)
+            del cycle
+        store.flush()  # the swap
+    finally:
+        gc.enable()
+    assert len(passes) == int(held_by_a_cycle)
+    assert held(store) == set(statements(5, "new").splitlines())
+    del store
+    gc.collect()
+    reopened = Store(tmp_path / "store")  # RocksDB's lock: held if a store were still open
+    assert held(reopened) == set(statements(5, "new").splitlines())
