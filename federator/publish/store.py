@@ -179,12 +179,13 @@ class Store:
         # their folders are renamed. Only a reference cycle could hold one still: a full pass
         # of the collector (0.11 s of a cold run at 20,000, the more the more the process
         # holds) runs only then.
-        stores = [self._previous, self.ox]
+        held = [self._previous, self.ox, object()]  # the last: held by this list alone
         self._previous = None
         self.ox = _CLOSED
-        if any(sys.getrefcount(s) > 3 for s in stores):  # the list, the loop, the argument
+        previous, fresh_store, alone = (sys.getrefcount(s) for s in held)
+        if max(previous, fresh_store) > alone:
             gc.collect()
-        del stores
+        del held
         shutil.rmtree(retired, ignore_errors=True)
         os.rename(self.path, retired)
         pause_point("store.mid_swap")
