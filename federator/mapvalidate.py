@@ -129,8 +129,8 @@ class Feed:
             return
         self.natives |= natives
         if self.parts is None:
-            self.parts = parallel.Parts(part_step, self.source, self.mapping.path, self.minter.base)
             self.first_sent = time.perf_counter()
+            self.parts = parallel.Parts(part_step, self.source, self.mapping.path, self.minter.base)
         self.parts.add((chunk, list(range(self.sent, self.sent + len(chunk)))))
         self.sent += len(chunk)
 

@@ -1,6 +1,7 @@
 """The search index of the public site, kept in step with every publish.
 
-``update(config, state)`` runs after each publish (``pipeline``): from what was published (the
+Each publish ``prepare``s it inside its transaction and puts it in place after the commit
+(``pipeline``); ``update(config, state)`` does both at once. From what was published (the
 records in state and the algorithm each was resolved to) it makes one document per algorithm
 (the unified description by the publisher's survivorship rule: per field the value of the
 highest-priority register that has one, ties to the newest) and writes the index file

@@ -8,6 +8,7 @@ import random
 import re
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -450,3 +451,43 @@ def test_an_index_that_fails_as_it_is_finished_leaves_the_last_one_in_place(
     titles = {row[2] for row in index_rows(data_dir / "search.sqlite")["docs"]}
     assert "Een nieuwe naam" in titles
     assert "Een nieuwe naam" not in {row[2] for row in before["docs"]}
+
+
+def test_an_index_whose_thread_cannot_start_is_dropped_without_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No thread to finish the index on (a container's limit on threads, say): the update
+    fails at once and leaves nothing beside the index; it never waits for a finish that was
+    never begun."""
+    data_dir = tmp_path / "data"
+    with RegisterServer(agency_registers()) as registers:
+        path = configure(data_dir, registers)
+        run_once(path)
+    before = index_rows(data_dir / "search.sqlite")
+    start = threading.Thread.start
+
+    def refused(thread: threading.Thread) -> None:
+        if thread.name == "search-index-finish":
+            raise RuntimeError("can't start new thread")
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    outcome: list[BaseException | str] = []
+
+    def update() -> None:
+        state = State(data_dir)
+        try:
+            search.update(config.load(path), state, force=True)
+            outcome.append("updated")
+        except BaseException as exc:
+            outcome.append(exc)
+        finally:
+            state.close()
+
+    worker = threading.Thread(target=update, daemon=True)
+    start(worker)
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the update waited for a finish never begun"
+    assert len(outcome) == 1 and isinstance(outcome[0], RuntimeError)
+    assert index_rows(data_dir / "search.sqlite") == before
+    assert not (data_dir / "search.sqlite.new").exists()
