@@ -8,8 +8,8 @@ graph (see ``graphs``). The texts it is given are N-Triples written by ``federat
 
 Those texts are checked as they are written: ``terms`` asks pyoxigraph itself about every
 IRI, language tag and blank-node label. So every load here is "lenient": it skips only those
-checks, and still parses the syntax. Checking again was a quarter of a load's parse: 710,000
-statements (a cold run at 20,000) loaded into memory in 1.9-2.1 s lenient, 2.6 s checked.
+checks, and still parses the syntax. Checking again was a quarter of a load into memory:
+710,000 statements (a cold run at 20,000) in 1.9-2.1 s lenient, 2.6 s checked.
 """
 
 from __future__ import annotations
@@ -175,17 +175,10 @@ class Store:
         repaired at the next start (``_recover``)."""
         assert self.path is not None
         fresh, retired = _fresh_dir(self.path), _retired_dir(self.path)
-        # RocksDB closes a store when its last reference goes; both must be closed before
-        # their folders are renamed. Only a reference cycle could hold one still: a full pass
-        # of the collector (0.11 s of a cold run at 20,000, the more the more the process
-        # holds) runs only then.
-        held = [self._previous, self.ox, object()]  # the last: held by this list alone
+        held: list[object] = [self._previous, self.ox]
         self._previous = None
         self.ox = _CLOSED
-        previous, fresh_store, alone = (sys.getrefcount(s) for s in held)
-        if max(previous, fresh_store) > alone:
-            gc.collect()
-        del held
+        _let_go(held)  # both closed before their folders are renamed
         shutil.rmtree(retired, ignore_errors=True)
         os.rename(self.path, retired)
         pause_point("store.mid_swap")
@@ -200,9 +193,10 @@ class Store:
         (the manifest still says every graph is unknown, so the next publish rebuilds)."""
         if self._previous is None or self.path is None:
             return
+        held: list[object] = [self.ox]
         self.ox, self._previous = self._previous, None
         self.manifest.end_rebuild(landed=False)
-        gc.collect()
+        _let_go(held)  # closed before its folder is removed
         shutil.rmtree(_fresh_dir(self.path), ignore_errors=True)
 
     # -- writing ---------------------------------------------------------------------------
@@ -519,6 +513,19 @@ class GraphStream:
 
 
 _CLOSED = ox.Store()  # stands in, for a moment, for a store being swapped (never written)
+
+
+def _let_go(held: list[object]) -> None:
+    """Drop the last references to the stores ``held`` (the caller keeps none besides the
+    list): RocksDB closes a store when its last reference goes. Only a reference cycle could
+    hold one still; a full pass of the collector (0.11 s of a cold run at 20,000, more the
+    more the process holds) runs only then. Each store's count is compared with that of an
+    object the list alone holds, whatever the interpreter counts for the call itself."""
+    held.append(object())
+    *stores, alone = [sys.getrefcount(s) for s in held]
+    if max(stores) > alone:
+        gc.collect()
+    held.clear()
 
 
 def _fresh_dir(path: Path) -> Path:

@@ -16,10 +16,9 @@ import os
 import re
 import shutil
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -503,19 +502,10 @@ class IndexWriter:
         runs without the interpreter lock (the summaries' few Python loops aside). In a cold
         run at 20,000 that is 0.45 s the publish no longer waits for. ``swap`` and
         ``abandon`` wait for it."""
-        finished: Future[None] = Future()
-
-        def run() -> None:
-            try:
-                self.finish(meta, full)
-            except BaseException as exc:
-                finished.set_exception(exc)
-            else:
-                finished.set_result(None)
-
+        pool = ThreadPoolExecutor(1, thread_name_prefix="search-index-finish")
         # Raises when no thread can be started: then there is nothing to wait for.
-        threading.Thread(target=run, name="search-index-finish").start()
-        self._finished = finished
+        self._finished = pool.submit(self.finish, meta, full)
+        pool.shutdown(wait=False)  # the thread ends with the finish
 
     def finish(self, meta: dict[str, str], full: bool = True) -> None:
         """Write the new file out whole, not yet in place; ``full``: a new build (merge the
