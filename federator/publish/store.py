@@ -40,6 +40,9 @@ BULK_MIN = 1000
 # registrations, where pieces are gathered up to it (``_GraphWrite.add``), 64k beat 100k on
 # time (59-61 s against 64-67 s), CPU and peak memory (measured, two runs each).
 CHUNK = 64_000
+# A line of N-Triples ends so (``terms.t``, and rdflib's writer); how a text is turned into
+# N-Quads for a load that holds several graphs (``_Gathered``).
+_END = b" .\n"
 
 
 @dataclass
@@ -102,6 +105,7 @@ class Store:
             # thread (hashlib and zstd release the GIL); gzip was 2 CPU-s at 20,000.
             self._copier = ThreadPoolExecutor(1, thread_name_prefix="store-copy")
             self._copy_slots = threading.BoundedSemaphore(4)
+        self._gathered = _Gathered(self)
 
         self.manifest = Manifest(self.published)
 
@@ -336,6 +340,7 @@ class Store:
 
     def wait(self) -> None:
         """Block until every background load has landed; raise the first failure."""
+        self._gathered.send()
         pending, self._pending = self._pending, []
         errors = [f.exception() for f in pending]
         first = next((e for e in errors if e is not None), None)
@@ -346,6 +351,7 @@ class Store:
         """After a failed publish: let running loads end and forget their errors. A graph
         whose load failed stays marked dirty; one that landed differs from the state's digest,
         so the next publish compares every graph again either way."""
+        self._gathered.drop()
         for future in self._pending:
             future.exception()
         self._pending = []
@@ -455,12 +461,82 @@ class _GraphWrite:
     def close(self) -> None:
         store = self.store
         if self.gathered:
-            self._send(b"".join(self.gathered), self.gathered_count)
+            data = b"".join(self.gathered)
+            if not store._gathered.add(self, data, self.gathered_count):
+                self._send(data, self.gathered_count)
             self.gathered, self.gathered_count = [], 0
         if store._pool is None:
             self._finish()
         else:  # ``done`` may compress the graph's copy (after a diff): off this thread too
             store._pending.append(store._pool.submit(self._finish))
+
+
+class _Gathered:
+    """During a rebuild, the graphs' last pieces smaller than a chunk (the small registers'
+    graphs whole, the big ones' tails) loaded together: one bulk load as N-Quads, instead of
+    one load per graph. Every load adds a file per index to RocksDB's level 0, and the store
+    merges level 0 into the levels below once it holds two (Oxigraph's setting). A cold run
+    at 20,000 made 29 such loads; gathered, RocksDB's compactions took 3.0-3.2 CPU-seconds
+    instead of 3.4-4.2, and the run's process 1.2 CPU-seconds less (medians of five
+    alternating pairs). A graph's ``done`` waits for the load that holds its last piece."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.lock = threading.Lock()
+        self.parts: list[bytes] = []
+        self.count = 0
+        self.writes: list[_GraphWrite] = []
+
+    def add(self, write: _GraphWrite, data: bytes, count: int) -> bool:
+        """Take ``data`` (N-Triples of ``write``'s graph) into the next load; False when it
+        is not taken: no rebuild under way, blank nodes (their labels are scoped to one load
+        call, and two graphs' ``_:b0`` are different nodes), or a line that does not end as
+        ``terms`` ends it (a text from elsewhere is loaded as it is)."""
+        store = self.store
+        if store._previous is None or store._pool is None or b"_:" in data:
+            return False
+        if not data.endswith(b"\n"):
+            data += b"\n"
+        if data.count(_END) != data.count(b"\n"):
+            return False
+        quads = data.replace(_END, b" <" + write.graph.value.encode("utf-8") + b">" + _END)
+        with self.lock:
+            with write.lock:
+                write.left += 1
+            self.parts.append(quads)
+            self.writes.append(write)
+            self.count += count
+            if self.count >= CHUNK:
+                self._send()
+        return True
+
+    def send(self) -> None:
+        """Load what was taken so far (``Store.wait`` calls it first)."""
+        with self.lock:
+            self._send()
+
+    def drop(self) -> None:
+        """After a failed publish: what was taken is never loaded (its graphs stay dirty)."""
+        with self.lock:
+            self.parts, self.writes, self.count = [], [], 0
+
+    def _send(self) -> None:
+        if not self.parts:
+            return
+        store = self.store
+        data, writes = b"".join(self.parts), self.writes
+        self.parts, self.writes, self.count = [], [], 0
+        assert store._pool is not None
+        store._slots.acquire()
+        store._pending.append(store._pool.submit(self._load, data, writes))
+
+    def _load(self, data: bytes, writes: list[_GraphWrite]) -> None:
+        try:
+            self.store.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+            for write in writes:
+                write._finish()
+        finally:
+            self.store._slots.release()
 
 
 class GraphStream:

@@ -264,6 +264,81 @@ def test_a_named_text_the_store_holds_is_not_even_read(tmp_path: Path) -> None:
     assert store.sync_graph(GRAPH, pieces(), digest="same") is None
 
 
+def graph(n: int) -> str:
+    return f"https://algoritmes.example.org/graph/source/g{n}"
+
+
+def test_a_rebuild_loads_the_small_graphs_together_each_in_its_own_graph(
+    tmp_path: Path, small_chunks: None
+) -> None:
+    # Each load adds a file per index to RocksDB's level 0: during a rebuild the graphs
+    # smaller than a chunk go in one load, as N-Quads, and still land in their own graphs.
+    store = Store(tmp_path / "store", workers=2)
+    assert store.begin_rebuild()
+    counted = CountedLoads(store.ox)
+    store.ox = counted  # type: ignore[assignment]
+    texts = {graph(n): statements(10, f"g{n}") for n in range(5)}
+    for name, text in texts.items():
+        assert store.sync_graph(name, text) == (10, 0)
+    assert all(store.published_digest(name) is None for name in texts)  # none landed yet
+    store.wait()
+    assert counted.bulk_loads == 1
+    for name, text in texts.items():
+        assert held(store, name) == set(text.splitlines())
+        assert store.published_digest(name) == hashlib.sha256(text.encode()).hexdigest()
+    assert not list(store.ox.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    store.flush()
+    assert not store.dirty()
+    assert {name: held(store, name) for name in texts} == {
+        name: set(text.splitlines()) for name, text in texts.items()
+    }
+
+
+def test_a_rebuild_loads_apart_the_texts_it_cannot_turn_into_quads(
+    tmp_path: Path, small_chunks: None
+) -> None:
+    # Blank-node labels are scoped to one load: two graphs' _:b are two nodes. A line that
+    # does not end as ``terms`` ends it (no space before the dot) is not rewritten either.
+    store = Store(tmp_path / "store", workers=2)
+    assert store.begin_rebuild()
+    counted = CountedLoads(store.ox)
+    store.ox = counted  # type: ignore[assignment]
+    blank = "".join(f'_:b <https://example.org/p> "{i}" .\n' for i in range(12))
+    tight = "".join(
+        f'<https://example.org/t/{i}> <https://example.org/p> "{i}".\n' for i in range(12)
+    )
+    store.sync_graph(graph(0), blank)
+    store.sync_graph(graph(1), blank)
+    store.sync_graph(graph(2), tight)
+    store.sync_graph(graph(3), statements(12))
+    store.wait()
+    assert counted.bulk_loads == 4  # three texts on their own, one gathered
+    subjects = {q.subject for q in store.ox.quads_for_pattern(None, None, None, None)}
+    assert sum(isinstance(s, ox.BlankNode) for s in subjects) == 2
+    assert len(held(store, graph(2))) == 12
+    assert not list(store.ox.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    store.flush()
+    assert not store.dirty()
+
+
+def test_a_failed_gathered_load_leaves_every_graph_in_it_dirty(
+    tmp_path: Path, small_chunks: None
+) -> None:
+    store = Store(tmp_path / "store", workers=2)
+    store.sync_graph(graph(0), statements(10, "old"))
+    store.flush()
+    assert store.begin_rebuild()
+    store.sync_graph(graph(0), statements(10, "new"))
+    store.sync_graph(graph(1), statements(5) + "<not an iri> <https://example.org/p> 1 .\n")
+    with pytest.raises(SyntaxError):
+        store.wait()
+    assert store.published_digest(graph(0)) is None
+    assert store.published_digest(graph(1)) is None
+    store.discard_pending()  # the publish failed: the store stays as it was
+    assert held(store, graph(0)) == set(statements(10, "old").splitlines())
+    assert store.dirty()
+
+
 @pytest.mark.parametrize("held_by_a_cycle", [False, True])
 def test_a_rebuilt_store_is_closed_before_its_swap_even_when_a_cycle_holds_it(
     tmp_path: Path, held_by_a_cycle: bool, monkeypatch: pytest.MonkeyPatch
