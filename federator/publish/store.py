@@ -486,18 +486,22 @@ class _Gathered:
         self.parts: list[bytes] = []
         self.count = 0
         self.writes: list[_GraphWrite] = []
+        self.lines: list[int] = []  # each part's, to name the graph a parse error is in
 
     def add(self, write: _GraphWrite, data: bytes, count: int) -> bool:
         """Take ``data`` (N-Triples of ``write``'s graph) into the next load; False when it
         is not taken: no rebuild under way, blank nodes (their labels are scoped to one load
         call, and two graphs' ``_:b0`` are different nodes), or a line that does not end as
-        ``terms`` ends it (a text from elsewhere is loaded as it is)."""
+        ``terms.t`` ends it. Only texts ``terms`` wrote reach the store (see the module): the
+        check keeps a text cut or joined wrong apart, it does not make a hand-written one
+        safe (a comment after a statement's dot would take the graph's name with it)."""
         store = self.store
         if store._previous is None or store._pool is None or b"_:" in data:
             return False
         if not data.endswith(b"\n"):
             data += b"\n"
-        if data.count(_END) != data.count(b"\n"):
+        lines = data.count(b"\n")
+        if data.count(_END) != lines:
             return False
         quads = data.replace(_END, b" <" + write.graph.value.encode("utf-8") + b">" + _END)
         with self.lock:
@@ -505,6 +509,7 @@ class _Gathered:
                 write.left += 1
             self.parts.append(quads)
             self.writes.append(write)
+            self.lines.append(lines)
             self.count += count
             if self.count >= CHUNK:
                 self._send()
@@ -518,25 +523,41 @@ class _Gathered:
     def drop(self) -> None:
         """After a failed publish: what was taken is never loaded (its graphs stay dirty)."""
         with self.lock:
-            self.parts, self.writes, self.count = [], [], 0
+            self.parts, self.writes, self.lines, self.count = [], [], [], 0
 
     def _send(self) -> None:
         if not self.parts:
             return
         store = self.store
-        data, writes = b"".join(self.parts), self.writes
-        self.parts, self.writes, self.count = [], [], 0
+        data, writes, lines = b"".join(self.parts), self.writes, self.lines
+        self.parts, self.writes, self.lines, self.count = [], [], [], 0
         assert store._pool is not None
         store._slots.acquire()
-        store._pending.append(store._pool.submit(self._load, data, writes))
+        store._pending.append(store._pool.submit(self._load, data, writes, lines))
 
-    def _load(self, data: bytes, writes: list[_GraphWrite]) -> None:
+    def _load(self, data: bytes, writes: list[_GraphWrite], lines: list[int]) -> None:
         try:
-            self.store.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+            try:
+                self.store.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+            except SyntaxError as exc:
+                raise _located(exc, writes, lines) from exc
             for write in writes:
                 write._finish()
         finally:
             self.store._slots.release()
+
+
+def _located(exc: SyntaxError, writes: list[_GraphWrite], lines: list[int]) -> SyntaxError:
+    """A gathered load's parse error, with the graph it is in named and the line counted in
+    that graph's part (the parser counts lines in the whole load)."""
+    line = exc.lineno
+    if line is None:
+        return exc
+    for write, count in zip(writes, lines, strict=True):
+        if line <= count:
+            return SyntaxError(f"graph <{write.graph.value}>, line {line} of its part: {exc.msg}")
+        line -= count
+    return exc
 
 
 class GraphStream:

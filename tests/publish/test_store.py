@@ -330,8 +330,10 @@ def test_a_failed_gathered_load_leaves_every_graph_in_it_dirty(
     assert store.begin_rebuild()
     store.sync_graph(graph(0), statements(10, "new"))
     store.sync_graph(graph(1), statements(5) + "<not an iri> <https://example.org/p> 1 .\n")
-    with pytest.raises(SyntaxError):
+    with pytest.raises(SyntaxError) as err:
         store.wait()
+    # The parser counts lines in the whole load: the error says whose line it is.
+    assert str(err.value).startswith(f"graph <{graph(1)}>, line 6 of its part: ")
     assert store.published_digest(graph(0)) is None
     assert store.published_digest(graph(1)) is None
     store.discard_pending()  # the publish failed: the store stays as it was
