@@ -268,15 +268,21 @@ def graph(n: int) -> str:
     return f"https://algoritmes.example.org/graph/source/g{n}"
 
 
+def rebuilding(tmp_path: Path) -> tuple[Store, CountedLoads]:
+    """A store with a rebuild under way, its bulk loads counted."""
+    store = Store(tmp_path / "store", workers=2)
+    assert store.begin_rebuild()
+    counted = CountedLoads(store.ox)
+    store.ox = counted  # type: ignore[assignment]
+    return store, counted
+
+
 def test_a_rebuild_loads_the_small_graphs_together_each_in_its_own_graph(
     tmp_path: Path, small_chunks: None
 ) -> None:
     # Each load adds a file per index to RocksDB's level 0: during a rebuild the graphs
     # smaller than a chunk go in one load, as N-Quads, and still land in their own graphs.
-    store = Store(tmp_path / "store", workers=2)
-    assert store.begin_rebuild()
-    counted = CountedLoads(store.ox)
-    store.ox = counted  # type: ignore[assignment]
+    store, counted = rebuilding(tmp_path)
     texts = {graph(n): statements(10, f"g{n}") for n in range(5)}
     for name, text in texts.items():
         assert store.sync_graph(name, text) == (10, 0)
@@ -299,10 +305,7 @@ def test_a_rebuild_loads_apart_the_texts_it_cannot_turn_into_quads(
 ) -> None:
     # Blank-node labels are scoped to one load: two graphs' _:b are two nodes. A line that
     # does not end as ``terms`` ends it (no space before the dot) is not rewritten either.
-    store = Store(tmp_path / "store", workers=2)
-    assert store.begin_rebuild()
-    counted = CountedLoads(store.ox)
-    store.ox = counted  # type: ignore[assignment]
+    store, counted = rebuilding(tmp_path)
     blank = "".join(f'_:b <https://example.org/p> "{i}" .\n' for i in range(12))
     tight = "".join(
         f'<https://example.org/t/{i}> <https://example.org/p> "{i}".\n' for i in range(12)
