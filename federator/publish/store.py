@@ -476,9 +476,10 @@ class _Gathered:
     graphs whole, the big ones' tails) loaded together: one bulk load as N-Quads, instead of
     one load per graph. Every load adds a file per index to RocksDB's level 0, and the store
     merges level 0 into the levels below once it holds two (Oxigraph's setting). A cold run
-    at 20,000 made 29 such loads; gathered, RocksDB's compactions took 3.0-3.2 CPU-seconds
-    instead of 3.4-4.2, and the run's process 1.2 CPU-seconds less (medians of five
-    alternating pairs). A graph's ``done`` waits for the load that holds its last piece."""
+    at 20,000 made 33 such loads (20 of them in transactions), now 2; RocksDB's compactions
+    took 3.0-3.2 CPU-seconds instead of 3.4-4.2, and the run's process 1.2 CPU-seconds less
+    (medians of five alternating pairs). A graph's ``done`` waits for the load that holds
+    its last piece."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
