@@ -12,7 +12,7 @@ import gc
 import os
 import time
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +23,6 @@ from federator import codec, log, mapvalidate, parallel
 from federator.config import Config, SourceConfig
 from federator.errors import FederatorError, SourceError
 from federator.harvest import Harvested, Payload, harvest, replay
-from federator.harvest.ahead import Ahead, Fetched
 from federator.harvest.http import HttpClient, public_url
 from federator.harvest.rawstore import RawStore
 from federator.lock import DiskReserve, RunLock
@@ -264,38 +263,26 @@ class Federator:
             )
 
     def run_source(
-        self, source: SourceConfig, run_id: str, accept: bool, ahead: Fetched | None = None
+        self, source: SourceConfig, run_id: str, accept: bool
     ) -> tuple[SourceRun, Fresh | None, bool]:
-        """Harvest, map and validate one source; never raises for the source's own faults.
-        ``ahead``: its harvest, made while an earlier source's was (``harvest.ahead``)."""
+        """Harvest, map and validate one source; never raises for the source's own faults."""
         sr = SourceRun(run_id, source.id)
         self.state.start_source_run(sr)
         bound = self.log.bind(source=source.id, run=run_id)
         bound.info("harvest.start", url=public_url(source.url))
         fresh, ok = None, False
-        # What this harvest's requests met (said on a failure).
-        statuses: Mapping[str, int] = self.http.statuses
         try:
             with self._feed(source) as feed:
-                if ahead is not None:
-                    statuses = ahead.statuses
-                    sr.durations["harvest"] = round(ahead.ended - ahead.started, 4)
-                    self.timeline.mark("harvest", ahead.started, ahead.ended)
-                    if ahead.error is not None:
-                        raise ahead.error
-                    assert ahead.harvested is not None
-                    harvested = ahead.harvested
-                else:
-                    with timed(sr, "harvest"), self.timeline.stage("harvest"):
-                        harvested = harvest(
-                            source,
-                            self.http,
-                            self.raw,
-                            self.state.validators(),
-                            self._last_digests(source.id),
-                            self._expect,
-                            feed.take if feed is not None else None,
-                        )
+                with timed(sr, "harvest"), self.timeline.stage("harvest"):
+                    harvested = harvest(
+                        source,
+                        self.http,
+                        self.raw,
+                        self.state.validators(),
+                        [p.get("sha256") for p in self.state.last_payloads(source.id)],
+                        self._expect,
+                        feed.take if feed is not None else None,
+                    )
                 paged = time.perf_counter()
                 sr.statuses = dict(harvested.statuses)
                 sr.payloads = [p.to_dict() for p in harvested.payloads]
@@ -307,11 +294,11 @@ class Federator:
             sr.issues.extend(harvested.notes)  # what the harvest stopped at, in words
             ok = True
         except FederatorError as exc:
-            sr.statuses = sr.statuses or dict(statuses)
+            sr.statuses = sr.statuses or dict(self.http.statuses)
             sr.outcome, sr.error, sr.error_code = "failed", exc.message, exc.code
             bound.error("source.failed", error=exc.message, code=exc.code)
         except OSError as exc:  # the machine's (a full disk), not the register's
-            sr.statuses = sr.statuses or dict(statuses)
+            sr.statuses = sr.statuses or dict(self.http.statuses)
             sr.outcome, sr.error, sr.error_code = "failed", *_os_failure(exc)
             bound.error("source.failed", error=sr.error, code=sr.error_code)
         except Exception as exc:  # a bug must not stop the other sources
@@ -363,30 +350,21 @@ class Federator:
         try:
             runs: dict[str, SourceRun] = {}
             fresh: dict[str, Fresh] = {}
-            selected, validators = self._selected(source_ids), self.state.validators()
-            with Ahead(self.config.harvest, self.raw) as ahead:
-                for i, source in enumerate(selected):
-                    taken = ahead.take(source.id)  # when it was fetched ahead: once it is done
-                    # The next registers' documents are fetched meanwhile (``harvest.ahead``).
-                    ahead.start(selected[i + 1 :], validators, self._last_digests)
-                    sr, f, ok = self.run_source(source, run_id, accept_withdrawals, taken)
-                    # Workers started for this source's mapping (``_expect``) stop with it:
-                    # what they hold after it (at 100,000, 150 MB each) is not kept.
-                    parallel.cool()
-                    runs[source.id] = sr
-                    if f is not None:
-                        fresh[source.id] = f
-                        publisher.preload(source, f, stamp)
-                    if ok:
-                        sr.outcome = "synced"
+            for source in self._selected(source_ids):
+                sr, f, ok = self.run_source(source, run_id, accept_withdrawals)
+                # Workers started for this source's mapping (``_expect``) stop with it: what
+                # they hold after it (at 100,000, 150 MB each) is not kept for the others.
+                parallel.cool()
+                runs[source.id] = sr
+                if f is not None:
+                    fresh[source.id] = f
+                    publisher.preload(source, f, stamp)
+                if ok:
+                    sr.outcome = "synced"
             return self._publish(run_id, runs, fresh, publisher, stamp)
         finally:
             parallel.cool()
             structlog.contextvars.unbind_contextvars("run")
-
-    def _last_digests(self, source_id: str) -> list[str | None]:
-        """The digests of the documents the source's last synced run read, in order."""
-        return [p.get("sha256") for p in self.state.last_payloads(source_id)]
 
     def _feed(self, source: SourceConfig) -> AbstractContextManager[mapvalidate.Feed | None]:
         """A register new to the state, in a run that rewrites the whole store, is mapped as
