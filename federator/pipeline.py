@@ -530,9 +530,8 @@ class _SearchIndex:
             self.log.info("search.index", how=updated.how, documents=updated.documents)
         except Exception as exc:  # an OSError, or SQLite's while it was finished
             self.log.error("search.index.failed", error=repr(exc))
-        writer = self.prepared.writer
-        if writer is not None and writer.finish_window is not None:
-            self.timeline.mark("search index", *writer.finish_window)
+        if self.prepared.finish_window is not None:
+            self.timeline.mark("search index", *self.prepared.finish_window)
         self.prepared = None
 
     def abandon(self) -> None:

@@ -205,10 +205,15 @@ class Prepared:
             except BaseException:
                 self.writer.abandon()
                 raise
-            if self.writer.finish_window is not None:
-                begin, end = self.writer.finish_window
+            if self.finish_window is not None:
+                begin, end = self.finish_window
                 self.updated.seconds += end - begin
         return self.updated
+
+    @property
+    def finish_window(self) -> tuple[float, float] | None:
+        """When the writing was finished (``time.perf_counter``), once it was."""
+        return None if self.writer is None else self.writer.finish_window
 
     def abandon(self) -> None:
         if self.writer is not None:
