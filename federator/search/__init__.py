@@ -33,6 +33,7 @@ from federator.state.search import (
     changes_since,
     last_change,
     match_expression,
+    read_members,
     read_meta,
     record_rows,
     records_at_hand,
@@ -242,7 +243,7 @@ def prepare(
     when the publish has them all: a new build reads them there, not from state."""
     started = time.perf_counter()
     data_dir = config.data_dir
-    meta, indexed = read_meta(data_dir)
+    meta, filed = read_meta(data_dir)
     aliases = {iri: canonical for iri, (canonical, _) in state.organisation_aliases().items()}
     settings = _settings_digest(config, aliases)
     priorities = {s.id: s.priority for s in config.sources}
@@ -252,9 +253,10 @@ def prepare(
     identities: dict[tuple[str, str], str] = {}
     if rebuild:  # what changed, and where each record is filed, only a patch asks
         top = last_change(state)
-    elif identities_kept and indexed and last_change(state) == last:
+    elif identities_kept and filed and last_change(state) == last:
         return Prepared(Updated("skipped", 0, time.perf_counter() - started))
     else:
+        indexed = read_members(data_dir)
         identities = state.identities()
         top, changed = changes_since(state, last)
         moved = {

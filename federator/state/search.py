@@ -552,18 +552,33 @@ def _json(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def read_meta(data_dir: Path) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    """The current file's meta and members ((source, native id) -> token); empty if none."""
+def read_meta(data_dir: Path) -> tuple[dict[str, str], bool]:
+    """The current file's meta, and whether it files any record; ({}, False) if none. Its
+    members are read apart (``read_members``): a run that changed nothing needs only this
+    (20,000 members: 17-30 ms)."""
+    found = _read(data_dir, "SELECT key, value FROM meta", "SELECT EXISTS (SELECT 1 FROM members)")
+    if found is None:
+        return {}, False
+    meta, filed = found
+    return dict(meta), bool(filed[0][0])
+
+
+def read_members(data_dir: Path) -> dict[tuple[str, str], str]:
+    """The current file's members ((source, native id) -> token); empty if none."""
+    found = _read(data_dir, "SELECT source, native_id, token FROM members")
+    return {} if found is None else {(s, n): t for s, n, t in found[0]}
+
+
+def _read(data_dir: Path, *queries: str) -> list[list[Any]] | None:
+    """The rows of each query, read in one look at the current file; None without one."""
     path = data_dir / FILE
     if not path.exists():
-        return {}, {}
+        return None
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        members = {(s, n): t for s, n, t in db.execute("SELECT * FROM members")}
-        return meta, members
+        return [db.execute(q).fetchall() for q in queries]
     except sqlite3.DatabaseError:
-        return {}, {}
+        return None
     finally:
         db.close()
 
