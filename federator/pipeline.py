@@ -484,11 +484,7 @@ class Federator:
         synced run's, which is retained): ``raw/`` does not grow without end."""
         keep = self.config.history.keep_runs
         referenced = {
-            p["sha256"]
-            for s in self.config.sources
-            for r in self.state.source_runs(s.id, limit=keep)
-            for p in r.get("payloads") or []
-            if p.get("sha256")
+            d for s in self.config.sources for d in self.state.payload_digests(s.id, keep)
         }
         try:
             removed = self.raw.sweep(referenced)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -439,3 +440,25 @@ def test_an_unchanged_run_keeps_the_verdict_in_the_log(tmp_path: Path) -> None:
         assert ("U-2", "unknown_status") in rows(third.run_id)
         counts = [r.sources["utrecht"].stats["warnings"] for r in (first, second, third)]
         assert counts[0] == counts[1] == counts[2]
+
+
+def test_raw_payloads_are_kept_while_a_kept_run_refers_to_them(tmp_path: Path) -> None:
+    """``history.keep_runs`` runs are kept per source, and with them exactly the payloads
+    they read (``remap`` replays them); the others, and half-written ones, are swept."""
+    with RegisterServer(Registers()) as server:
+        bodies = [json.dumps([{"name": f"A {n}", "source_id": "U-1"}]).encode() for n in (1, 2, 3)]
+        path = write_config(tmp_path / "f.yaml", [utrecht(server)], history={"keep_runs": 2})
+        fed = Federator(config.load(path))
+        raw = tmp_path / "var" / "raw"
+        kept: list[set[str]] = []
+        for body in bodies:
+            server.registers.put("u.json", body)
+            (raw / "ab").mkdir(parents=True, exist_ok=True)
+            (raw / "ab" / ".tmp-interrupted").write_bytes(b"half")  # a write cut off
+            assert fed.run_once().exit_code == 0
+            kept.append({p.parent.name + p.name for p in raw.glob("*/*")})
+        fed.close()
+    digests = [hashlib.sha256(b).hexdigest() for b in bodies]
+    assert kept[0] == {digests[0]}
+    assert kept[1] == {digests[0], digests[1]}
+    assert kept[2] == {digests[1], digests[2]}  # the first run was pruned, and its payload
