@@ -148,7 +148,7 @@ class HttpClient:
     clock: _Clock = field(init=False, default_factory=_Clock)
     spent: int = field(init=False, default=0)  # bytes read since ``begin``
     auth: Any = field(init=False, default=None)
-    # URL -> what the environment says for it (``_environment``), read once a harvest
+    # scheme://host -> what the environment says for it (``_environment``), once a harvest
     environment: dict[str, dict[str, Any]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -233,12 +233,14 @@ class HttpClient:
     def _environment(self, url: str) -> dict[str, Any]:
         """What requests would take from the environment for ``url`` (its ``trust_env``):
         the proxies the proxy variables name (none when ``no_proxy`` covers the host),
-        ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE``, and the host's ``.netrc`` login."""
-        found = self.environment.get(url)
+        ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE``, and the host's ``.netrc`` login. All
+        three depend on the scheme and the host only: read once for each."""
+        where = "://".join(urlsplit(url)[:2])
+        found = self.environment.get(where)
         if found is None:
             prepared = requests.PreparedRequest()
             prepared.prepare_url(url, None)  # the proxies are those of the URL as sent
-            found = self.environment[url] = {
+            found = self.environment[where] = {
                 "proxies": get_environ_proxies(prepared.url or url),
                 "verify": (
                     os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
