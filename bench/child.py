@@ -8,7 +8,7 @@ import resource
 import sys
 from pathlib import Path
 
-from federator.cli import main
+from federator.cli import finish, main
 
 if __name__ == "__main__":
     code = main(sys.argv[1:])
@@ -16,4 +16,4 @@ if __name__ == "__main__":
     if report:
         rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
         Path(report).write_text(json.dumps({"max_rss_kb": rss_kb, "exit": code}))
-    sys.exit(code)
+    sys.exit(finish(code))  # as the installed command exits (``federator.cli.entry``)

@@ -1,6 +1,4 @@
-import sys
-
-from federator.cli import main
+from federator.cli import entry
 
 if __name__ == "__main__":  # spawned worker processes import this module too
-    sys.exit(main())
+    entry()

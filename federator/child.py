@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import sys
 
-from federator.cli import main as cli_main
+from federator.cli import entry
 from federator.server.lifeline import die_with_parent
 
 
 def main() -> None:
     """Die with the daemon, then be ``federator`` with our arguments."""
     die_with_parent(int(os.environ.get("FEDERATOR_DAEMON_PID") or 0))
-    sys.exit(cli_main(sys.argv[1:]))
+    entry(sys.argv[1:])

@@ -55,6 +55,19 @@ def test_bad_config_exits_2_before_anything_runs(tmp_path: Path) -> None:
     assert not (tmp_path / "var").exists()
 
 
+def test_run_and_remap_close_the_state_before_the_process_exits(tmp_path: Path) -> None:
+    """The exit leaves garbage in reference cycles to the operating system
+    (``cli.finish``): the commands close what they opened, and SQLite's log is folded back
+    into the state file, not left beside it."""
+    with RegisterServer(demo_registers()) as server:
+        path = write_config(tmp_path / "federator.yaml", demo_sources(server))
+        for command in ("run --once", "remap"):
+            done = federator(*command.split(), "--config", str(path))
+            assert done.returncode == 0, done.stderr
+            left = sorted(p.name for p in (tmp_path / "var").glob("*.sqlite-*"))
+            assert left == [], command
+
+
 def test_config_option_after_or_before_the_command(demo_config: Path) -> None:
     before = federator("--config", str(demo_config), "status")
     after = federator("status", "--config", str(demo_config))

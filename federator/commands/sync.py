@@ -14,8 +14,11 @@ from federator.pipeline import Federator
 def run(cfg: Config, args: argparse.Namespace) -> int:
     check_sources(cfg, args.source)
     fed = Federator(cfg)
-    fed.state.abandon_leftovers()
-    result = fed.run_once(args.source or None, accept_withdrawals=args.accept_withdrawals)
+    try:
+        fed.state.abandon_leftovers()
+        result = fed.run_once(args.source or None, accept_withdrawals=args.accept_withdrawals)
+    finally:
+        fed.close()  # not left to the collector at the process's exit (``cli.finish``)
     for sid, sr in result.sources.items():
         line = report.source_line(sid, sr.outcome, sr.stats, sr.error)
         print(line)
@@ -25,8 +28,11 @@ def run(cfg: Config, args: argparse.Namespace) -> int:
 def remap(cfg: Config, args: argparse.Namespace) -> int:
     check_sources(cfg, args.source)
     fed = Federator(cfg)
-    fed.state.abandon_leftovers()
-    result = fed.remap(args.source or None)
+    try:
+        fed.state.abandon_leftovers()
+        result = fed.remap(args.source or None)
+    finally:
+        fed.close()
     for sid, sr in result.sources.items():
         print(report.source_line(sid, sr.outcome, sr.stats, sr.error))
     return EXIT_FAILED if result.failed else EXIT_OK
