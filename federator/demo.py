@@ -122,8 +122,8 @@ Look further:
   federator export --config {conf} --output {data_dir}/dump.nq.gz""",
         file=out,
     )
+    fed.close()  # not left to the collector at the process's exit (``cli.finish``)
     if serve:
-        fed.state.close()
         del fed, store
         print(
             f"\nServing the result on http://{cfg.server.host}:{cfg.server.port}/sparql "

@@ -23,26 +23,26 @@ def explain(
     near miss (a pair of records of different registers in one organisation scoring up to
     ``cluster.REVIEW`` below the threshold), each with why. ``source``: only pairs or clusters
     with a record of it; ``limit``: at most that many lines of pairs or clusters."""
-    state = State(cfg.data_dir)
-    minter = Minter(cfg.base_iri)
-    bodies = {}
-    cands = []
-    registers = []
-    for src in cfg.sources:
-        registers.append(register_of(src, *source_organisation(src, minter)))
-        for native, row in state.records(src.id).items():
-            bodies[(src.id, native)] = row["body"]
-            cands.append(candidate(row["body"], src.level, src.priority, not src.own_register))
-    found = federation_organisations(state, registers, ())
-    res = resolve(
-        cands,
-        cfg.resolve,
-        state.identities(),
-        state.canonicals(),
-        withdrawn=state.withdrawn_identities(),
-        organisations=found,
-        review=REVIEW if uncertain else None,
-    )
+    with State(cfg.data_dir) as state:
+        minter = Minter(cfg.base_iri)
+        bodies = {}
+        cands = []
+        registers = []
+        for src in cfg.sources:
+            registers.append(register_of(src, *source_organisation(src, minter)))
+            for native, row in state.records(src.id).items():
+                bodies[(src.id, native)] = row["body"]
+                cands.append(candidate(row["body"], src.level, src.priority, not src.own_register))
+        found = federation_organisations(state, registers, ())
+        res = resolve(
+            cands,
+            cfg.resolve,
+            state.identities(),
+            state.canonicals(),
+            withdrawn=state.withdrawn_identities(),
+            organisations=found,
+            review=REVIEW if uncertain else None,
+        )
     titles = {k: b["values"].get("name") or "" for k, b in bodies.items()}
     lines: list[str] = []
     if uncertain:

@@ -55,15 +55,15 @@ def test_bad_config_exits_2_before_anything_runs(tmp_path: Path) -> None:
     assert not (tmp_path / "var").exists()
 
 
-def test_run_and_remap_close_the_state_before_the_process_exits(tmp_path: Path) -> None:
+def test_commands_close_the_state_before_the_process_exits(tmp_path: Path) -> None:
     """The exit leaves garbage in reference cycles to the operating system
     (``cli.finish``): the commands close what they opened, and SQLite's log is folded back
     into the state file, not left beside it."""
     with RegisterServer(demo_registers()) as server:
         path = write_config(tmp_path / "federator.yaml", demo_sources(server))
-        for command in ("run --once", "remap"):
+        for command in ("run --once", "remap", "status", "log national", "clusters"):
             done = federator(*command.split(), "--config", str(path))
-            assert done.returncode == 0, done.stderr
+            assert done.returncode == 0, (command, done.stderr)
             left = sorted(p.name for p in (tmp_path / "var").glob("*.sqlite-*"))
             assert left == [], command
 
@@ -145,6 +145,7 @@ def test_demo_runs_offline_and_prints_the_contract_rows(tmp_path: Path) -> None:
     assert "The contract query" in done.stdout
     assert "gemeente-amsterdam | A-" in done.stdout
     assert "(10 rows)" in done.stdout
+    assert list((tmp_path / "demo").glob("*.sqlite-*")) == []  # closed, not left (cli.finish)
 
 
 def test_clusters_by_source_and_uncertain(demo_config: Path) -> None:

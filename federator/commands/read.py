@@ -54,9 +54,10 @@ def export(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def status(cfg: Config, args: argparse.Namespace) -> int:
-    state = State(cfg.data_dir)
-    print(report.status_table(cfg, state, datetime.now(UTC)))
-    targets = targets_table(cfg, state)
+    with State(cfg.data_dir) as state:
+        table = report.status_table(cfg, state, datetime.now(UTC))
+        targets = targets_table(cfg, state)
+    print(table)
     if targets:
         print("\n" + targets)
     return EXIT_OK
@@ -64,8 +65,8 @@ def status(cfg: Config, args: argparse.Namespace) -> int:
 
 def log(cfg: Config, args: argparse.Namespace) -> int:
     check_sources(cfg, [args.source])
-    state = State(cfg.data_dir)
-    text = report.source_log(state, args.source, args.run, fmt=args.format)
+    with State(cfg.data_dir) as state:
+        text = report.source_log(state, args.source, args.run, fmt=args.format)
     if text is None:
         print(f"federator: source {args.source!r} has no run {args.run!r}", file=sys.stderr)
         return EXIT_FAILED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import traceback
 
@@ -117,14 +118,17 @@ def push_all(config: Config, target_name: str | None) -> int:
 def _push_locked(config: Config, targets: tuple[TargetConfig, ...]) -> list[Attempt] | None:
     """Push everything from the store (the caller holds the run lock); None when the last
     publish was interrupted, so the store holds no consistent state to copy."""
-    state = State(config.data_dir)
-    try:
+    with State(config.data_dir) as state:
         store = Store(config.data_dir / "store")
-        if store.dirty():
-            return None
-        return push_targets(config, store, state, targets, force=True)
-    finally:
-        state.close()
+        try:
+            if store.dirty():
+                return None
+            return push_targets(config, store, state, targets, force=True)
+        finally:
+            # The store's pools make it garbage in a cycle: collected now, so that RocksDB is
+            # closed here and not left to the process's exit (``cli.finish``).
+            del store
+            gc.collect()
 
 
 def summary(a: Attempt) -> str:

@@ -40,5 +40,13 @@ class State(RunLog, RecordTables, PublishedTables):
     def close(self) -> None:
         self.db.close()
 
+    # ``with State(...) as state``: closed on leaving, not left to the collector (a dropped
+    # connection is garbage only through its own reference cycle; ``cli.finish``).
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 __all__ = ["RECORD_COLUMNS", "SourceRun", "State", "new_run_id", "now"]
