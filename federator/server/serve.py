@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Generator
@@ -49,6 +50,7 @@ class Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None] | None = None) -> None:
         super().__init__(config)
         self.on_stop = on_stop
+        self.stopped_by: str | None = None  # the signal's name, once one came
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -64,12 +66,19 @@ class Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
     def _stop(self, sig: int, frame: FrameType | None) -> None:
+        # A handler runs between two steps of the main thread, which may be inside a log
+        # call holding structlog's lock (not reentrant): logging here could wait for ever.
+        # It only sets flags; the stop is logged from the event loop (``shutdown``).
         if self.should_exit:
             self.force_exit = True  # a second signal: do not wait for open connections
         self.should_exit = True
-        log.get("federator.server").info("server.stopping", signal=signal.Signals(sig).name)
+        self.stopped_by = signal.Signals(sig).name
         if self.on_stop is not None:
             self.on_stop()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        log.get("federator.server").info("server.stopping", signal=self.stopped_by)
+        await super().shutdown(sockets)
 
 
 def make_server(

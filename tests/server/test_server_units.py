@@ -1,10 +1,18 @@
-"""The server's small parts without a server: content negotiation, the read-only check."""
+"""The server's small parts without a server: content negotiation, the read-only check,
+the stop signal."""
 
 from __future__ import annotations
 
-import pytest
+import signal
+import threading
 
+import pytest
+import structlog
+import uvicorn
+
+from federator import log
 from federator.server.negotiate import choose, prefers_html
+from federator.server.serve import Server
 from federator.server.sparql import Refused, check_read_only
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
@@ -85,3 +93,26 @@ def test_federated_query_is_refused() -> None:
         )
         with pytest.raises(Refused):
             check_read_only(hidden)
+
+
+def test_a_stop_signal_inside_a_log_call_does_not_wait_for_the_log() -> None:
+    """A signal handler runs between two steps of the main thread, a log call's too: one that
+    logged would wait for ever on the lock the log writes under (structlog's, not reentrant;
+    ``serve`` hung on SIGTERM so). The stop is logged from the event loop instead."""
+    log.configure(json=True)
+    writer = structlog.get_config()["logger_factory"]()
+    server = Server(uvicorn.Config(app=_no_app))
+    stopped = threading.Event()
+
+    def stop_inside_a_log_call() -> None:
+        with writer._lock:  # what the main thread holds while it writes a log line
+            server._stop(signal.SIGTERM, None)
+        stopped.set()
+
+    threading.Thread(target=stop_inside_a_log_call, daemon=True).start()
+    assert stopped.wait(5)
+    assert server.should_exit and server.stopped_by == "SIGTERM"
+
+
+async def _no_app(scope: object, receive: object, send: object) -> None:
+    return None
