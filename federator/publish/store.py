@@ -105,7 +105,7 @@ class Store:
             # thread (hashlib and zstd release the GIL); gzip was 2 CPU-s at 20,000.
             self._copier = ThreadPoolExecutor(1, thread_name_prefix="store-copy")
             self._copy_slots = threading.BoundedSemaphore(4)
-        self._gathered = _Gathered(self)
+        self._gathered = _Gathered()
 
         self.manifest = Manifest(self.published)
 
@@ -340,7 +340,7 @@ class Store:
 
     def wait(self) -> None:
         """Block until every background load has landed; raise the first failure."""
-        self._gathered.send()
+        self._gathered.send(self)
         pending, self._pending = self._pending, []
         errors = [f.exception() for f in pending]
         first = next((e for e in errors if e is not None), None)
@@ -456,13 +456,17 @@ class _GraphWrite:
             self.left -= 1
             last = self.left == 0
         if last:
-            self.done()
+            # Let go of ``done`` once run: a stream's (``GraphStream._done``) holds the stream,
+            # which holds this write, and that cycle would hold the store until the
+            # collector came by.
+            done, self.done = self.done, _nothing
+            done()
 
     def close(self) -> None:
         store = self.store
         if self.gathered:
             data = b"".join(self.gathered)
-            if not store._gathered.add(self, data, self.gathered_count):
+            if not store._gathered.add(store, self, data, self.gathered_count):
                 self._send(data, self.gathered_count)
             self.gathered, self.gathered_count = [], 0
         if store._pool is None:
@@ -479,24 +483,23 @@ class _Gathered:
     at 20,000 made 33 such loads (20 of them in transactions), now 2; RocksDB's compactions
     took 3.0-3.2 CPU-seconds instead of 3.4-4.2, and the run's process 1.2 CPU-seconds less
     (medians of five alternating pairs). A graph's ``done`` waits for the load that holds
-    its last piece."""
+    its last piece. It is given the store on each call, never keeps it: a store that held
+    what holds it would be freed only by the collector, and RocksDB closed with it."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.parts: list[bytes] = []
         self.count = 0
         self.writes: list[_GraphWrite] = []
         self.lines: list[int] = []  # each part's, to name the graph a parse error is in
 
-    def add(self, write: _GraphWrite, data: bytes, count: int) -> bool:
+    def add(self, store: Store, write: _GraphWrite, data: bytes, count: int) -> bool:
         """Take ``data`` (N-Triples of ``write``'s graph) into the next load; False when it
         is not taken: no rebuild under way, blank nodes (their labels are scoped to one load
         call, and two graphs' ``_:b0`` are different nodes), or a line that does not end as
         ``terms.t`` ends it. Only texts ``terms`` wrote reach the store (see the module): the
         check keeps a text cut or joined wrong apart, it does not make a hand-written one
         safe (a comment after a statement's dot would take the graph's name with it)."""
-        store = self.store
         if store._previous is None or store._pool is None or b"_:" in data:
             return False
         if not data.endswith(b"\n"):
@@ -513,39 +516,39 @@ class _Gathered:
             self.lines.append(lines)
             self.count += count
             if self.count >= CHUNK:
-                self._send()
+                self._send(store)
         return True
 
-    def send(self) -> None:
+    def send(self, store: Store) -> None:
         """Load what was taken so far (``Store.wait`` calls it first)."""
         with self.lock:
-            self._send()
+            self._send(store)
 
     def drop(self) -> None:
         """After a failed publish: what was taken is never loaded (its graphs stay dirty)."""
         with self.lock:
             self.parts, self.writes, self.lines, self.count = [], [], [], 0
 
-    def _send(self) -> None:
+    def _send(self, store: Store) -> None:
         if not self.parts:
             return
-        store = self.store
         data, writes, lines = b"".join(self.parts), self.writes, self.lines
         self.parts, self.writes, self.lines, self.count = [], [], [], 0
         assert store._pool is not None
         store._slots.acquire()
-        store._pending.append(store._pool.submit(self._load, data, writes, lines))
+        store._pending.append(store._pool.submit(_load_gathered, store, data, writes, lines))
 
-    def _load(self, data: bytes, writes: list[_GraphWrite], lines: list[int]) -> None:
+
+def _load_gathered(store: Store, data: bytes, writes: list[_GraphWrite], lines: list[int]) -> None:
+    try:
         try:
-            try:
-                self.store.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
-            except SyntaxError as exc:
-                raise _located(exc, writes, lines) from exc
-            for write in writes:
-                write._finish()
-        finally:
-            self.store._slots.release()
+            store.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+        except SyntaxError as exc:
+            raise _located(exc, writes, lines) from exc
+        for write in writes:
+            write._finish()
+    finally:
+        store._slots.release()
 
 
 def _located(exc: SyntaxError, writes: list[_GraphWrite], lines: list[int]) -> SyntaxError:
@@ -608,6 +611,10 @@ class GraphStream:
         else:
             os.replace(self.tmp, self.file)
         self.store.manifest.end_write(self.graph, self.digest or self.hasher.hexdigest())
+
+
+def _nothing() -> None:
+    pass
 
 
 _CLOSED = ox.Store()  # stands in, for a moment, for a store being swapped (never written)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 import traceback
 
@@ -120,15 +119,9 @@ def _push_locked(config: Config, targets: tuple[TargetConfig, ...]) -> list[Atte
     publish was interrupted, so the store holds no consistent state to copy."""
     with State(config.data_dir) as state:
         store = Store(config.data_dir / "store")
-        try:
-            if store.dirty():
-                return None
-            return push_targets(config, store, state, targets, force=True)
-        finally:
-            # The store's pools make it garbage in a cycle: collected now, so that RocksDB is
-            # closed here and not left to the process's exit (``cli.finish``).
-            del store
-            gc.collect()
+        if store.dirty():
+            return None
+        return push_targets(config, store, state, targets, force=True)
 
 
 def summary(a: Attempt) -> str:

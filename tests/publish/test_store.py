@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -379,3 +381,26 @@ def test_a_rebuilt_store_is_closed_before_its_swap_even_when_a_cycle_holds_it(
     gc.collect()
     reopened = Store(tmp_path / "store")  # RocksDB's lock: held if a store were still open
     assert held(reopened) == set(statements(5, "new").splitlines())
+
+
+def test_a_store_let_go_is_closed_without_the_collector(tmp_path: Path) -> None:
+    """No reference cycle holds a store, written to or not: the last reference gone, RocksDB
+    is closed and its lock free (the command's exit leaves garbage in cycles to the OS,
+    ``cli.finish``)."""
+    path = tmp_path / "store"
+    store = Store(path)
+    store.sync_graph("https://example.org/g", ['<https://e.org/s> <https://e.org/p> "1" .\n'])
+    store.wait()
+    gone = weakref.ref(store)
+    gc.disable()  # the collector must have nothing to do with it
+    try:
+        del store
+        # A load's worker thread lets go of its last job a moment after the job ends.
+        deadline = time.monotonic() + 2
+        while gone() is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert gone() is None
+        again = ox.Store(str(path))  # RocksDB refuses a second open while the first is open
+    finally:
+        gc.enable()
+    assert len(again) == 1
