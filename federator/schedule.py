@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-if TYPE_CHECKING:  # APScheduler is imported where a schedule is read: a one-off run has none
+if TYPE_CHECKING:  # APScheduler is imported where a schedule is read (``parse_schedule``)
     from apscheduler.triggers.base import BaseTrigger
 
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -25,8 +25,8 @@ STATUS_FILE = "daemon.json"  # in data_dir: the running daemon's pid and every s
 
 def parse_schedule(value: str | dict[str, Any], jitter: int | None = None) -> BaseTrigger:
     """Turn a configured schedule into a trigger; raise ``ValueError`` with a clear message."""
-    # Here, not at the top: importing the scheduler (and asyncio with it) took 15-25 ms of
-    # every command's start (``python -X importtime``), 2 % of a no-change run at 20,000.
+    # Here, not at the top: a command whose configuration names no schedule does not import
+    # the scheduler (5-8 ms of its start, with the rest of federator loaded before it).
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 

@@ -251,16 +251,16 @@ class RunLog(Tables):
     def payload_digests(self, source: str, limit: int) -> set[str]:
         """The stored payloads the newest ``limit`` runs of ``source`` refer to (their
         SHA-256). Only the payload lists are read: at the 200 runs kept by default a national
-        register's runs list 40,000 payloads, and parsing each run's whole row besides took
-        2.5 times as long (SQLite's ``json_each`` was slower still)."""
+        register's runs list 40,000 payloads. Parsing each run's whole row besides took twice
+        as long (29 runs of 28 sources: 46 ms against 21), SQLite's ``json_each`` longer
+        still (79 ms)."""
         digests: set[str] = set()
         for (text,) in self.db.execute(
             "SELECT payloads FROM source_runs WHERE source = ? "
             "ORDER BY started DESC, rowid DESC LIMIT ?",
             (source, limit),
         ):
-            digests.update(p.get("sha256") or "" for p in json.loads(text or "null") or [])
-        digests.discard("")
+            digests.update(p["sha256"] for p in json.loads(text) or [] if p.get("sha256"))
         return digests
 
     def source_run(self, source: str, run_id: str) -> dict[str, Any] | None:
